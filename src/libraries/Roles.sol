@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title Roles
+/// @notice Role ids in the protocol's single AccessManager. Role 0 (ADMIN_ROLE) is AccessManager's own admin:
+/// the deployer at first, the governance timelock once governance exists.
+library Roles {
+    uint64 internal constant ADMIN = 0;
+    /// @notice May pause and unpause protocols.
+    uint64 internal constant GUARDIAN = 1;
+    /// @notice May move AMM fees inside governance-set bounds.
+    uint64 internal constant FEE_KEEPER = 2;
+    /// @notice May mint protocol tokens.
+    uint64 internal constant MINTER = 3;
+}
