@@ -1,21 +1,64 @@
 # Every entry point of the project. Foundry tools are called through their native binaries: the npm
-# launchers in node_modules/.bin exit 0 even when tests fail.
+# launchers in node_modules/.bin exit 0 even when a test fails.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 FOUNDRY_BIN := node_modules/@foundry-rs
 FORGE := $(FOUNDRY_BIN)/forge-linux-amd64/bin/forge
-ANVIL := $(FOUNDRY_BIN)/anvil-linux-amd64/bin/anvil
+export PONDER_TELEMETRY_DISABLED := true
+export NEXT_TELEMETRY_DISABLED := 1
 
-.PHONY: install build abis test test-forge test-ts demo up bench-gas snapshot fmt fmt-check clean
+TS_SOURCES := "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
 
-## install: npm ci, once per change of package-lock.json
-install: node_modules/.install-stamp
+.PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up bench-gas snapshot clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+install: node_modules/.install-stamp ## npm ci (again only when package-lock.json changes)
 node_modules/.install-stamp: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-## build: contracts, then the typed ABI module generated from their artifacts
-build: install
+build: install ## Compile contracts, then generate the typed ABI module from their artifacts
 	$(FORGE) build
 	npx wagmi generate
 
-abis: build
+test: build ## Every test: forge (unit, fuzz, invariant, gas), TypeScript types, vitest (keepers, indexer, end to end)
+	@mkdir -p .test-logs
+	$(MAKE) --no-print-directory fmt-check typecheck
+	$(FORGE) test 2>&1 | tee .test-logs/forge.log
+	npx vitest run 2>&1 | tee .test-logs/vitest.log
+	@scripts/test-summary.sh .test-logs/forge.log .test-logs/vitest.log
+
+test-forge: build ## Forge tests only
+	$(FORGE) test
+
+test-ts: build ## Vitest only
+	npx vitest run
+
+typecheck: build ## TypeScript types of keepers, scripts, tests and indexer
+	npx tsc --noEmit -p .
+	npx tsc --noEmit -p indexer
+
+fmt: install ## Format Solidity and TypeScript
+	$(FORGE) fmt
+	npx prettier --write $(TS_SOURCES)
+
+fmt-check: install ## Fail on unformatted Solidity or TypeScript
+	$(FORGE) fmt --check
+	npx prettier --check $(TS_SOURCES)
+
+demo: build ## The whole stack on a local chain: deploy, agents, indexer, fee keeper, then a report
+	npx tsx scripts/demo.ts
+
+up: build ## Like demo, but keeps anvil, the indexer and the keeper running and prints their URLs
+	npx tsx scripts/demo.ts --keep-running
+
+bench-gas: build ## Side-by-side gas table: AIServiceAMM against Uniswap V2 (router and bare pair)
+	$(FORGE) test --match-path 'test/gas/*' --isolate -vv
+
+snapshot: build ## Rewrite .gas-snapshot
+	$(FORGE) snapshot --no-match-path 'test/invariant/*'
+
+clean: ## Remove build output and local state
+	rm -rf out cache generated .test-logs .demo indexer/.ponder broadcast
