@@ -25,3 +25,6 @@ export const anvilKeys = [
   "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
   "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
 ] as const satisfies readonly `0x${string}`[];
+
+/** Anvil's development mnemonic; anvil funds its first `--accounts N` addresses derived from it. */
+export const anvilMnemonic = "test test test test test test test test test test test junk";
