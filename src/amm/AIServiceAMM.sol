@@ -253,11 +253,15 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     function setFee(uint256 poolId, uint24 newFee) external restricted {
         Pool storage pool = _existingPool(poolId);
         uint24 oldFee = pool.fee;
-        if (newFee < pool.minFee || newFee > pool.maxFee) revert FeeOutOfBounds(newFee, pool.minFee, pool.maxFee);
+        if (newFee < pool.minFee || newFee > pool.maxFee) {
+            revert FeeOutOfBounds(newFee, pool.minFee, pool.maxFee);
+        }
         uint24 step = newFee > oldFee ? newFee - oldFee : oldFee - newFee;
         if (step > pool.maxFeeStep) revert FeeStepTooLarge(oldFee, newFee, pool.maxFeeStep);
         uint256 nextAllowedAt = uint256(pool.lastFeeUpdate) + pool.minFeeInterval;
-        if (pool.lastFeeUpdate != 0 && block.timestamp < nextAllowedAt) revert FeeUpdateTooSoon(nextAllowedAt);
+        if (pool.lastFeeUpdate != 0 && block.timestamp < nextAllowedAt) {
+            revert FeeUpdateTooSoon(nextAllowedAt);
+        }
 
         pool.fee = newFee;
         pool.lastFeeUpdate = uint40(block.timestamp);
@@ -294,7 +298,9 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
 
     /// @inheritdoc IAIServiceAMM
     function setProtocolFeeShare(uint16 shareBps) external restricted {
-        if (shareBps > MAX_PROTOCOL_FEE_SHARE_BPS) revert ProtocolFeeShareTooHigh(shareBps, MAX_PROTOCOL_FEE_SHARE_BPS);
+        if (shareBps > MAX_PROTOCOL_FEE_SHARE_BPS) {
+            revert ProtocolFeeShareTooHigh(shareBps, MAX_PROTOCOL_FEE_SHARE_BPS);
+        }
         protocolFeeShareBps = shareBps;
         emit ProtocolFeeShareSet(shareBps);
     }
@@ -339,7 +345,10 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
             fee: pool.fee,
             lastFeeUpdate: pool.lastFeeUpdate,
             feeBounds: FeeBounds({
-                minFee: pool.minFee, maxFee: pool.maxFee, maxStep: pool.maxFeeStep, minInterval: pool.minFeeInterval
+                minFee: pool.minFee,
+                maxFee: pool.maxFee,
+                maxStep: pool.maxFeeStep,
+                minInterval: pool.minFeeInterval
             })
         });
     }
@@ -369,11 +378,12 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     }
 
     /// @inheritdoc IAIServiceAMM
-    function calculateOptimalSwap(uint256[] calldata poolIds, address tokenIn, uint256 amount, bool exactInput)
-        external
-        view
-        returns (uint256[] memory amounts)
-    {
+    function calculateOptimalSwap(
+        uint256[] calldata poolIds,
+        address tokenIn,
+        uint256 amount,
+        bool exactInput
+    ) external view returns (uint256[] memory amounts) {
         return _quote(poolIds, tokenIn, amount, exactInput);
     }
 
@@ -438,11 +448,12 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
 
     /// @dev The amounts to deposit: all of both desired amounts for the first deposit, else the most of
     /// them that keeps the pool's ratio.
-    function _depositAmounts(uint256 totalLiquidity, Slot0 memory slot0, uint256 amount0Desired, uint256 amount1Desired)
-        private
-        pure
-        returns (uint256 amount0, uint256 amount1)
-    {
+    function _depositAmounts(
+        uint256 totalLiquidity,
+        Slot0 memory slot0,
+        uint256 amount0Desired,
+        uint256 amount1Desired
+    ) private pure returns (uint256 amount0, uint256 amount1) {
         if (totalLiquidity == 0) {
             (amount0, amount1) = (amount0Desired, amount1Desired);
         } else {
@@ -450,7 +461,8 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
             if (amount1Optimal <= amount1Desired) {
                 (amount0, amount1) = (amount0Desired, amount1Optimal);
             } else {
-                uint256 amount0Optimal = ConstantProductMath.quote(amount1Desired, slot0.reserve1, slot0.reserve0);
+                uint256 amount0Optimal =
+                    ConstantProductMath.quote(amount1Desired, slot0.reserve1, slot0.reserve0);
                 (amount0, amount1) = (amount0Optimal, amount1Desired);
             }
         }
@@ -468,7 +480,9 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     ) private returns (uint256 liquidity) {
         uint256 newReserve0 = slot0.reserve0 + amount0;
         uint256 newReserve1 = slot0.reserve1 + amount1;
-        if (newReserve0 > type(uint112).max || newReserve1 > type(uint112).max) revert ReserveOverflow(poolId);
+        if (newReserve0 > type(uint112).max || newReserve1 > type(uint112).max) {
+            revert ReserveOverflow(poolId);
+        }
 
         bool feeOn = _mintProtocolFee(poolId, pool, slot0.reserve0, slot0.reserve1);
         uint256 total = pool.totalLiquidity;
@@ -487,7 +501,14 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
         _mint(recipient, poolId, liquidity);
 
         emit LiquidityAdded(
-            poolId, msg.sender, recipient, amount0, amount1, liquidity, uint112(newReserve0), uint112(newReserve1)
+            poolId,
+            msg.sender,
+            recipient,
+            amount0,
+            amount1,
+            liquidity,
+            uint112(newReserve0),
+            uint112(newReserve1)
         );
     }
 
@@ -511,14 +532,24 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
         if (feeOn) pool.kLast = newReserve0 * newReserve1;
 
         emit LiquidityRemoved(
-            poolId, msg.sender, recipient, amount0, amount1, liquidity, uint112(newReserve0), uint112(newReserve1)
+            poolId,
+            msg.sender,
+            recipient,
+            amount0,
+            amount1,
+            liquidity,
+            uint112(newReserve0),
+            uint112(newReserve1)
         );
     }
 
-    function _swapExactIn(uint256 poolId, Pool storage pool, bool zeroForOne, uint256 amountIn, address recipient)
-        private
-        returns (uint256 amountOut)
-    {
+    function _swapExactIn(
+        uint256 poolId,
+        Pool storage pool,
+        bool zeroForOne,
+        uint256 amountIn,
+        address recipient
+    ) private returns (uint256 amountOut) {
         Slot0 memory slot0 = pool.slot0;
         (uint256 reserveIn, uint256 reserveOut) =
             zeroForOne ? (slot0.reserve0, slot0.reserve1) : (slot0.reserve1, slot0.reserve0);
@@ -527,10 +558,13 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
         _applySwap(poolId, pool, slot0, zeroForOne, amountIn, amountOut, recipient);
     }
 
-    function _swapExactOut(uint256 poolId, Pool storage pool, bool zeroForOne, uint256 amountOut, address recipient)
-        private
-        returns (uint256 amountIn)
-    {
+    function _swapExactOut(
+        uint256 poolId,
+        Pool storage pool,
+        bool zeroForOne,
+        uint256 amountOut,
+        address recipient
+    ) private returns (uint256 amountIn) {
         Slot0 memory slot0 = pool.slot0;
         (uint256 reserveIn, uint256 reserveOut) =
             zeroForOne ? (slot0.reserve0, slot0.reserve1) : (slot0.reserve1, slot0.reserve0);
@@ -541,10 +575,13 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
 
     /// @dev Books a hop whose amounts were quoted before any hop ran, re-checking them against the current
     /// reserves (a pool may appear twice in a path).
-    function _applyQuotedHop(uint256 poolId, address tokenIn, uint256 amountIn, uint256 amountOut, address recipient)
-        private
-        returns (address tokenOut)
-    {
+    function _applyQuotedHop(
+        uint256 poolId,
+        address tokenIn,
+        uint256 amountIn,
+        uint256 amountOut,
+        address recipient
+    ) private returns (address tokenOut) {
         Pool storage pool = _pools[poolId];
         bool zeroForOne;
         (zeroForOne, tokenOut) = _direction(poolId, pool, tokenIn);
@@ -569,10 +606,19 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
         (uint256 newReserve0, uint256 newReserve1) = zeroForOne
             ? (slot0.reserve0 + amountIn, slot0.reserve1 - amountOut)
             : (slot0.reserve0 - amountOut, slot0.reserve1 + amountIn);
-        if (newReserve0 > type(uint112).max || newReserve1 > type(uint112).max) revert ReserveOverflow(poolId);
+        if (newReserve0 > type(uint112).max || newReserve1 > type(uint112).max) {
+            revert ReserveOverflow(poolId);
+        }
         _writeReserves(pool, slot0, newReserve0, newReserve1);
         emit Swapped(
-            poolId, msg.sender, recipient, zeroForOne, amountIn, amountOut, uint112(newReserve0), uint112(newReserve1)
+            poolId,
+            msg.sender,
+            recipient,
+            zeroForOne,
+            amountIn,
+            amountOut,
+            uint112(newReserve0),
+            uint112(newReserve1)
         );
     }
 
@@ -641,6 +687,7 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
         uint256[] memory reserveIn = new uint256[](hops);
         uint256[] memory reserveOut = new uint256[](hops);
         uint256[] memory fees = new uint256[](hops);
+        bool[] memory zeroForOnes = new bool[](hops);
         address token = tokenIn;
         for (uint256 i; i < hops; ++i) {
             Pool storage pool = _pools[poolIds[i]];
@@ -650,20 +697,39 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
                 zeroForOne ? (slot0.reserve0, slot0.reserve1) : (slot0.reserve1, slot0.reserve0);
             if (reserveIn[i] == 0 || reserveOut[i] == 0) revert InsufficientLiquidity(poolIds[i]);
             fees[i] = pool.fee;
+            zeroForOnes[i] = zeroForOne;
             token = tokenOut;
         }
         if (exactInput) {
             amounts[0] = amount;
             for (uint256 i; i < hops; ++i) {
-                amounts[i + 1] = ConstantProductMath.getAmountOut(amounts[i], reserveIn[i], reserveOut[i], fees[i]);
-                if (amounts[i + 1] == 0) revert InsufficientOutputAmount();
+                uint256 out =
+                    ConstantProductMath.getAmountOut(amounts[i], reserveIn[i], reserveOut[i], fees[i]);
+                if (out == 0) revert InsufficientOutputAmount();
+                amounts[i + 1] = out;
+                // A later hop through the same pool trades against the reserves this hop leaves, as
+                // swapExactInput executes it.
+                for (uint256 j = i + 1; j < hops; ++j) {
+                    if (poolIds[j] != poolIds[i]) continue;
+                    if (zeroForOnes[j] == zeroForOnes[i]) {
+                        reserveIn[j] += amounts[i];
+                        reserveOut[j] -= out;
+                    } else {
+                        reserveIn[j] -= out;
+                        reserveOut[j] += amounts[i];
+                    }
+                }
             }
         } else {
+            // Exact output is quoted backwards against the reserves before the swap; swapExactOutput re-checks
+            // each hop against the live reserves, so a path that uses a pool twice in the same direction may
+            // revert there (SlippageExceeded) rather than overpay.
             amounts[hops] = amount;
             for (uint256 i = hops; i > 0; --i) {
                 if (amounts[i] >= reserveOut[i - 1]) revert InsufficientLiquidity(poolIds[i - 1]);
-                amounts[i - 1] =
-                    ConstantProductMath.getAmountIn(amounts[i], reserveIn[i - 1], reserveOut[i - 1], fees[i - 1]);
+                amounts[i - 1] = ConstantProductMath.getAmountIn(
+                    amounts[i], reserveIn[i - 1], reserveOut[i - 1], fees[i - 1]
+                );
             }
         }
     }
@@ -704,7 +770,9 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
 
     function _setDefaultFee(uint24 fee, FeeBounds memory bounds) private {
         _checkFeeBounds(bounds);
-        if (fee < bounds.minFee || fee > bounds.maxFee) revert FeeOutOfBounds(fee, bounds.minFee, bounds.maxFee);
+        if (fee < bounds.minFee || fee > bounds.maxFee) {
+            revert FeeOutOfBounds(fee, bounds.minFee, bounds.maxFee);
+        }
         _defaultFee = DefaultFee(fee, bounds);
         emit DefaultFeeSet(fee, bounds);
     }

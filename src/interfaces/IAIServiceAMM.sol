@@ -58,7 +58,11 @@ interface IAIServiceAMM {
     // ─── Events ───────────────────────────────────────────────────────────────────────────────
 
     event PoolCreated(
-        uint256 indexed poolId, address indexed token0, address indexed token1, uint24 fee, FeeBounds feeBounds
+        uint256 indexed poolId,
+        address indexed token0,
+        address indexed token1,
+        uint24 fee,
+        FeeBounds feeBounds
     );
     event LiquidityAdded(
         uint256 indexed poolId,
@@ -200,6 +204,9 @@ interface IAIServiceAMM {
     ) external returns (uint256 amountOut);
 
     /// @notice Swaps through several pools for an exact amount out of the last one.
+    /// @dev The amounts are quoted backwards against the reserves before the swap, then each hop is re-checked
+    /// against the live reserves: a path that uses a pool twice in the same direction reverts with
+    /// `SlippageExceeded` rather than deliver less; used in opposite directions, the pool keeps the small surplus.
     /// @param poolIds The pools, in hop order.
     /// @param tokenIn The token paid into the first pool.
     /// @param amountOut Exact amount paid out of the last pool.
@@ -268,11 +275,15 @@ interface IAIServiceAMM {
     function getAmountIn(uint256 poolId, address tokenIn, uint256 amountOut) external view returns (uint256);
 
     /// @notice Quotes a swap through a path, exact in (amounts[0] = amount in) or exact out (last = amount out).
+    /// @dev Exact in, a pool that appears twice is quoted against the reserves its earlier hop leaves, exactly as
+    /// {swapExactInput} executes. Exact out is quoted against the reserves before the swap (see {swapExactOutput}).
     /// @return amounts The amount entering each hop, then the final output: `poolIds.length + 1` entries.
-    function calculateOptimalSwap(uint256[] calldata poolIds, address tokenIn, uint256 amount, bool exactInput)
-        external
-        view
-        returns (uint256[] memory amounts);
+    function calculateOptimalSwap(
+        uint256[] calldata poolIds,
+        address tokenIn,
+        uint256 amount,
+        bool exactInput
+    ) external view returns (uint256[] memory amounts);
 
     /// @notice How much of `amountIn` to swap first so that the rest and the swap output deposit at the
     /// pool's ratio with nothing left over (a single-sided deposit).
