@@ -1,0 +1,86 @@
+import { KeeperError } from "../lib/errors.js";
+import type { PoolStats } from "./decide.js";
+
+/** The indexer could not be asked (down, slow, 5xx, or an answer not of the agreed shape): try next tick. */
+export class IndexerUnavailableError extends KeeperError {
+  override name = "IndexerUnavailableError";
+  constructor(url: string, problem: string, cause?: unknown) {
+    super(`indexer unavailable: ${problem}`, { cause, details: url, retryable: true });
+  }
+}
+
+export type PoolStatsResponse = PoolStats & {
+  chainId: number;
+  poolId: string;
+  fee: number;
+  windowSeconds: number;
+};
+
+/**
+ * The read model the fee keeper needs, asked from the indexer over HTTP:
+ * `GET {INDEXER_URL}/pools/{chainId}/{poolId}/stats?window={seconds}`. 404 means the indexer does not know
+ * the pool (yet) and yields null; anything else that is not a well-formed 200 is an
+ * {@link IndexerUnavailableError} (retryable).
+ */
+export class IndexerClient {
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  async poolStats(chainId: number, poolId: bigint, windowSeconds: number): Promise<PoolStatsResponse | null> {
+    const url = `${this.baseUrl}/pools/${chainId}/${poolId}/stats?window=${windowSeconds}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        signal: AbortSignal.timeout(this.timeoutMs),
+        headers: { accept: "application/json" },
+      });
+    } catch (error) {
+      const reason =
+        (error as Error).name === "TimeoutError" ? `no answer within ${this.timeoutMs} ms` : causeText(error);
+      throw new IndexerUnavailableError(url, reason, error);
+    }
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new IndexerUnavailableError(url, `HTTP ${response.status}`);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      throw new IndexerUnavailableError(url, "response is not JSON", error);
+    }
+    return parseStats(body, url, chainId, poolId);
+  }
+}
+
+function causeText(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
+}
+
+function parseStats(body: unknown, url: string, chainId: number, poolId: bigint): PoolStatsResponse {
+  const b = body as Record<string, unknown>;
+  const bad = (field: string) => new IndexerUnavailableError(url, `unexpected response: ${field}`);
+  if (!b || typeof b !== "object") throw bad("not an object");
+  if (Number(b.chainId) !== chainId) throw bad(`chainId ${String(b.chainId)}, expected ${chainId}`);
+  if (String(b.poolId) !== poolId.toString()) throw bad(`poolId ${String(b.poolId)}, expected ${poolId}`);
+  const vol = b.realizedVolatility;
+  if (vol !== null && (typeof vol !== "number" || !Number.isFinite(vol))) throw bad("realizedVolatility");
+  if (!Number.isInteger(b.volatilitySamples)) throw bad("volatilitySamples");
+  if (!Number.isInteger(b.swapCount)) throw bad("swapCount");
+  return {
+    chainId,
+    poolId: String(b.poolId),
+    fee: Number(b.fee),
+    windowSeconds: Number(b.windowSeconds),
+    realizedVolatility: vol as number | null,
+    volatilitySamples: b.volatilitySamples as number,
+    swapCount: b.swapCount as number,
+  };
+}

@@ -1,0 +1,157 @@
+import type { Address, PublicClient } from "viem";
+import { Counter, Gauge, type Registry } from "prom-client";
+import { aiServiceAmmAbi } from "../../generated/abis.js";
+import type { Health } from "../lib/health.js";
+import type { Logger } from "../lib/log.js";
+import type { Metrics } from "../lib/metrics.js";
+import { trackRun } from "../lib/process.js";
+import type { TxManager, TxOutcome } from "../lib/tx/sender.js";
+import { readPools } from "./chain.js";
+import { decide, type FeeDecision, type FeePolicy, type PoolFeeState } from "./decide.js";
+import type { DecisionLog } from "./decisions.js";
+import { IndexerUnavailableError, type IndexerClient } from "./indexer.js";
+
+/** Everything one tick needs; built by `startFeeKeeper` (main.ts) or by a test. */
+export type FeeKeeperContext = {
+  chainId: number;
+  amm: Address;
+  publicClient: PublicClient;
+  tx: TxManager;
+  indexer: IndexerClient;
+  decisions: DecisionLog;
+  policy: FeePolicy;
+  volWindowSeconds: number;
+  poolIds?: bigint[];
+  log: Logger;
+  health: Health;
+  metrics: Metrics;
+  feeMetrics: FeeMetrics;
+};
+
+export type FeeMetrics = ReturnType<typeof createFeeMetrics>;
+
+export function createFeeMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    decisions: new Counter({
+      name: "fee_keeper_decisions_total",
+      help: "Decisions by action (set-fee, skip) and skip reason.",
+      labelNames: ["action", "reason"] as const,
+      registers,
+    }),
+    indexerErrors: new Counter({
+      name: "fee_keeper_indexer_errors_total",
+      help: "Ticks that could not read the indexer (retried next tick).",
+      registers,
+    }),
+    poolFee: new Gauge({
+      name: "fee_keeper_pool_fee_pips",
+      help: "Pool fee on chain at the last tick, pips.",
+      labelNames: ["pool"] as const,
+      registers,
+    }),
+    poolVolatility: new Gauge({
+      name: "fee_keeper_pool_volatility",
+      help: "Annualized realized volatility from the indexer at the last tick.",
+      labelNames: ["pool"] as const,
+      registers,
+    }),
+    feeUpdatesSeen: new Counter({
+      name: "fee_keeper_fee_updates_seen_total",
+      help: "FeeUpdated events seen on chain, by who made them (keeper, other).",
+      labelNames: ["by"] as const,
+      registers,
+    }),
+  };
+}
+
+/** The id of a fee write: one per pool per on-chain fee epoch, so a restart can never set a fee twice. */
+export const feeIntentId = (chainId: number, poolId: bigint, lastFeeUpdate: number) =>
+  `fee:${chainId}:${poolId}:${lastFeeUpdate}`;
+
+export type TickResult = { blockNumber: bigint; decisions: (FeeDecision & { outcome?: TxOutcome })[] };
+
+/**
+ * One tick: finish any write a previous process left pending; read the pools on chain (the truth for fee,
+ * bounds and lastFeeUpdate) and their volatility from the indexer; decide; log and record every decision;
+ * send the fee changes (simulated first; only simulated in dry-run mode). An unreachable indexer fails the
+ * tick (logged, counted, retried next tick), never the process.
+ */
+export function runOnce(ctx: FeeKeeperContext): Promise<TickResult> {
+  const log = ctx.log.child("fee");
+  return trackRun({ health: ctx.health, metrics: ctx.metrics, log }, async () => {
+    await ctx.tx.resumePending();
+
+    const chain = await readPools(ctx.publicClient, ctx.amm, ctx.poolIds);
+    const states: PoolFeeState[] = [];
+    for (const pool of chain.pools) {
+      let stats;
+      try {
+        stats = await ctx.indexer.poolStats(ctx.chainId, pool.poolId, ctx.volWindowSeconds);
+      } catch (error) {
+        if (error instanceof IndexerUnavailableError) ctx.feeMetrics.indexerErrors.inc();
+        throw error;
+      }
+      ctx.feeMetrics.poolFee.set({ pool: pool.poolId.toString() }, pool.fee);
+      if (stats?.realizedVolatility != null)
+        ctx.feeMetrics.poolVolatility.set({ pool: pool.poolId.toString() }, stats.realizedVolatility);
+      states.push({ ...pool, stats });
+    }
+
+    const decisions = decide({ now: chain.now, policy: ctx.policy, pools: states });
+    const results: TickResult["decisions"] = [];
+    for (const decision of decisions) {
+      const pool = states.find((p) => p.poolId === decision.poolId)!;
+      const intentId =
+        decision.kind === "set-fee"
+          ? feeIntentId(ctx.chainId, decision.poolId, pool.lastFeeUpdate)
+          : undefined;
+      const fields = {
+        poolId: decision.poolId,
+        action: decision.kind,
+        skip: decision.kind === "skip" ? decision.skip : undefined,
+        sigma: decision.sigma,
+        samples: decision.samples,
+        oldFee: decision.oldFee,
+        targetFee: decision.targetFee,
+        clampedTarget: decision.clampedTarget,
+        newFee: decision.kind === "set-fee" ? decision.newFee : undefined,
+        intentId,
+      };
+      log.info(`decision: ${decision.reason}`, fields);
+      const id = ctx.decisions.record(decision, {
+        chainId: ctx.chainId,
+        blockNumber: chain.blockNumber,
+        blockTimestamp: chain.now,
+        intentId,
+      });
+      ctx.feeMetrics.decisions.inc({
+        action: decision.kind,
+        reason: decision.kind === "skip" ? decision.skip : "",
+      });
+
+      if (decision.kind !== "set-fee") {
+        results.push(decision);
+        continue;
+      }
+      const outcome = await ctx.tx.send({
+        intentId: intentId!,
+        address: ctx.amm,
+        abi: aiServiceAmmAbi,
+        functionName: "setFee",
+        args: [decision.poolId, decision.newFee],
+        label: `setFee(pool ${decision.poolId}: ${decision.oldFee} → ${decision.newFee})`,
+      });
+      ctx.decisions.attachTx(id, outcome);
+      log.info(`fee write ${outcome.status}`, {
+        ...fields,
+        hash: outcome.hash,
+        resumed: outcome.resumed,
+        note: outcome.reason,
+      });
+      results.push({ ...decision, outcome });
+    }
+    ctx.decisions.prune();
+    return { blockNumber: chain.blockNumber, decisions: results };
+  });
+}

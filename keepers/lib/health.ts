@@ -1,0 +1,66 @@
+import { describeError } from "./errors.js";
+
+export type HealthReport = {
+  ok: boolean;
+  status: "ok" | "stale" | "starting";
+  reason: string;
+  lastSuccessAt: string | null;
+  lastError: { at: string; message: string } | null;
+  uptimeSeconds: number;
+  maxAgeSeconds: number;
+};
+
+/**
+ * "Is the keeper making progress?": healthy while its last completed run is younger than `maxAgeSeconds`.
+ * A keeper calls `progress()` after each run that did its work (including deciding to do nothing) and
+ * `failure(error)` when a run could not; the last error is reported to say why progress stopped.
+ */
+export class Health {
+  readonly #startedAt: number;
+  #lastSuccess: number | null = null;
+  #lastError: { at: number; message: string } | null = null;
+
+  constructor(
+    readonly maxAgeSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#startedAt = now();
+  }
+
+  progress(): void {
+    this.#lastSuccess = this.now();
+  }
+
+  failure(error: unknown): void {
+    this.#lastError = { at: this.now(), message: describeError(error).message };
+  }
+
+  get lastSuccess(): number | null {
+    return this.#lastSuccess;
+  }
+
+  report(): HealthReport {
+    const now = this.now();
+    const base = {
+      lastSuccessAt: this.#lastSuccess === null ? null : new Date(this.#lastSuccess).toISOString(),
+      lastError: this.#lastError && {
+        at: new Date(this.#lastError.at).toISOString(),
+        message: this.#lastError.message,
+      },
+      uptimeSeconds: Math.round((now - this.#startedAt) / 1000),
+      maxAgeSeconds: this.maxAgeSeconds,
+    };
+    const why = this.#lastError ? `; last error: ${this.#lastError.message}` : "";
+    if (this.#lastSuccess === null)
+      return { ok: false, status: "starting", reason: `no run has completed yet${why}`, ...base };
+    const age = (now - this.#lastSuccess) / 1000;
+    if (age > this.maxAgeSeconds)
+      return {
+        ok: false,
+        status: "stale",
+        reason: `last completed run ${Math.round(age)} s ago (limit ${this.maxAgeSeconds} s)${why}`,
+        ...base,
+      };
+    return { ok: true, status: "ok", reason: `last completed run ${Math.round(age)} s ago`, ...base };
+  }
+}

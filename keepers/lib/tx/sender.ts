@@ -1,0 +1,544 @@
+import {
+  encodeFunctionData,
+  keccak256,
+  TransactionReceiptNotFoundError,
+  type Abi,
+  type Address,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
+import type { ChainClients } from "../clients.js";
+import { KeeperError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { TxMetrics } from "../metrics.js";
+import type { TxAttemptRow } from "../store/schema.js";
+import type { Store } from "../store/store.js";
+import { classifyTxError, shortReason, TxSimulationError } from "./errors.js";
+import { bumpFees, currentFees, type Fees } from "./fees.js";
+import { NonceManager } from "./nonce.js";
+
+/** A contract write under a deterministic id chosen by the keeper (e.g. `fee:<chain>:<pool>:<epoch>`). */
+export type WriteRequest = {
+  intentId: string;
+  address: Address;
+  abi: Abi;
+  functionName: string;
+  args?: readonly unknown[];
+  value?: bigint;
+  /** Free text stored with the intent (what the write is for). */
+  label?: string;
+};
+
+export type TxOutcomeStatus = "mined" | "reverted" | "pending" | "failed" | "dry-run" | "simulation-failed";
+
+export type TxOutcome = {
+  intentId: string;
+  status: TxOutcomeStatus;
+  /** The mined transaction's hash, else the newest attempt's. */
+  hash?: Hex;
+  blockNumber?: bigint;
+  nonce?: number;
+  attempts: number;
+  /** True when the intent existed already (resumed after a restart, or already mined). */
+  resumed: boolean;
+  reason?: string;
+};
+
+export type TxPolicy = {
+  /** An attempt not mined after this many blocks is replaced. */
+  stuckBlocks: number;
+  /** … or after this many seconds, whichever comes first. */
+  stuckSeconds: number;
+  /** Fee increase of a replacement, in percent (≥ 12.5). */
+  feeBumpPercent: number;
+  /** Never price a transaction above this (wei). */
+  maxFeePerGas: bigint;
+  /** At most this many signed attempts per intent. */
+  maxAttempts: number;
+  /** How long one `send` waits for a receipt before leaving the intent pending for the next call. */
+  waitSeconds: number;
+  pollMs: number;
+  gasMultiplier: number;
+};
+
+/** Points in an attempt's life, for observability (and fault injection in tests). */
+export type TxHooks = {
+  /** The signed transaction is on disk; nothing has been broadcast yet. */
+  onStored?(attempt: { intentId: string; hash: Hex; nonce: number; attempt: number }): void | Promise<void>;
+  /** A node accepted the transaction. */
+  onBroadcast?(attempt: {
+    intentId: string;
+    hash: Hex;
+    nonce: number;
+    attempt: number;
+  }): void | Promise<void>;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The transaction layer. Every write: simulate → estimate → sign → store (intent + signed raw tx, hash,
+ * nonce) → broadcast → wait for the receipt, replacing a stuck attempt with the same nonce and higher fees.
+ * Because the signed transaction is stored before it is broadcast, a process killed at any moment resumes
+ * the same transaction on restart ({@link resumePending}, or `send` with the same id) instead of creating a
+ * new one, and an intent seen mined is never sent again.
+ */
+export class TxManager {
+  readonly nonces: NonceManager;
+  readonly #address: Address;
+  #stopping = false;
+
+  constructor(
+    private readonly clients: ChainClients,
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly policy: TxPolicy,
+    private readonly options: { dryRun?: boolean; metrics?: TxMetrics; hooks?: TxHooks } = {},
+  ) {
+    this.#address = clients.account.address;
+    this.nonces = new NonceManager(clients.publicClient, store, clients.chain.id, this.#address);
+  }
+
+  get address(): Address {
+    return this.#address;
+  }
+
+  /**
+   * Asks every `send` in progress to return at its next step, leaving its intent pending in the store (to be
+   * resumed by the next process); new sends are refused. For graceful shutdown.
+   */
+  stop(): void {
+    this.#stopping = true;
+  }
+
+  /**
+   * Simulates the write as the keeper's account; throws {@link TxSimulationError} (retryable when the node,
+   * not the contract, failed).
+   */
+  async simulate(request: WriteRequest): Promise<void> {
+    try {
+      await this.clients.publicClient.simulateContract({
+        account: this.clients.account,
+        address: request.address,
+        abi: request.abi,
+        functionName: request.functionName,
+        args: request.args ?? [],
+        value: request.value,
+      } as Parameters<typeof this.clients.publicClient.simulateContract>[0]);
+    } catch (error) {
+      throw new TxSimulationError(request.intentId, error);
+    }
+  }
+
+  /** Performs a write at most once per intent id; see the class comment. */
+  async send(request: WriteRequest): Promise<TxOutcome> {
+    const log = this.log.child("tx", { intentId: request.intentId });
+    if (this.#stopping) throw new KeeperError("transaction layer is stopping", { retryable: true });
+    const existing = this.store.getIntent(request.intentId);
+    if (existing && existing.intent.status !== "failed") {
+      if (existing.intent.status === "pending") {
+        log.info("intent already stored: resuming it instead of creating a new transaction", {
+          nonce: existing.intent.nonce,
+          attempts: existing.attempts.length,
+        });
+        return this.drive(request.intentId, true);
+      }
+      log.info("intent already mined: not sending again", {
+        status: existing.intent.status,
+        hash: existing.intent.minedHash,
+      });
+      return this.outcomeOf(request.intentId, true);
+    }
+
+    try {
+      await this.simulate(request);
+    } catch (error) {
+      const e = error as TxSimulationError;
+      if (e.retryable) throw e;
+      this.options.metrics?.txFailed.inc({ stage: "simulate" });
+      log.warn("simulation failed: not sending", { reason: e.shortMessage });
+      return {
+        intentId: request.intentId,
+        status: "simulation-failed",
+        attempts: 0,
+        resumed: false,
+        reason: e.shortMessage,
+      };
+    }
+
+    const data = encodeFunctionData({
+      abi: request.abi,
+      functionName: request.functionName,
+      args: request.args ?? [],
+    } as Parameters<typeof encodeFunctionData>[0]);
+    const value = request.value ?? 0n;
+
+    if (this.options.dryRun) {
+      log.info("dry run: simulation passed, not sending", {
+        to: request.address,
+        functionName: request.functionName,
+        args: request.args,
+      });
+      return { intentId: request.intentId, status: "dry-run", attempts: 0, resumed: false };
+    }
+
+    const { publicClient, walletClient, account, chain } = this.clients;
+    const estimated = await publicClient.estimateGas({ account, to: request.address, data, value });
+    const gas = (estimated * BigInt(Math.round(this.policy.gasMultiplier * 1000))) / 1000n;
+    const fees = this.capFees(await currentFees(publicClient));
+
+    const stored = await this.nonces.withNextNonce(async (nonce) => {
+      const raw = await walletClient.signTransaction({
+        account,
+        chain,
+        type: "eip1559",
+        to: request.address,
+        data,
+        value,
+        nonce,
+        gas,
+        ...fees,
+      });
+      const hash = keccak256(raw);
+      this.store.insertIntentWithAttempt(
+        {
+          id: request.intentId,
+          chainId: chain.id,
+          fromAddress: account.address,
+          toAddress: request.address,
+          data,
+          value: value.toString(),
+          label: request.label ?? `${request.functionName}(${(request.args ?? []).map(String).join(", ")})`,
+          nonce,
+          gas: gas.toString(),
+        },
+        {
+          attempt: 1 + (existing?.attempts.length ?? 0),
+          nonce,
+          hash,
+          rawTx: raw,
+          gas: gas.toString(),
+          maxFeePerGas: fees.maxFeePerGas.toString(),
+          maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+        },
+      );
+      return { nonce, hash, attempt: 1 + (existing?.attempts.length ?? 0) };
+    });
+    log.info("signed transaction stored", {
+      nonce: stored.nonce,
+      hash: stored.hash,
+      gas,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+    await this.options.hooks?.onStored?.({ intentId: request.intentId, ...stored });
+    return this.drive(request.intentId, false);
+  }
+
+  /** Drives every pending intent of this sender to a receipt (or leaves it pending until the next call). */
+  async resumePending(): Promise<TxOutcome[]> {
+    const ids = this.store.pendingIntentIds(this.clients.chain.id, this.#address);
+    const outcomes: TxOutcome[] = [];
+    for (const id of ids) {
+      this.log.child("tx", { intentId: id }).info("resuming pending intent");
+      outcomes.push(await this.drive(id, true));
+    }
+    return outcomes;
+  }
+
+  /** The stored state of an intent, as an outcome. */
+  outcomeOf(intentId: string, resumed: boolean): TxOutcome {
+    const found = this.store.getIntent(intentId);
+    if (!found) return { intentId, status: "failed", attempts: 0, resumed, reason: "unknown intent" };
+    const { intent, attempts } = found;
+    return {
+      intentId,
+      status: intent.status,
+      hash: (intent.minedHash ?? attempts.at(-1)?.hash) as Hex | undefined,
+      blockNumber: intent.minedBlock === null ? undefined : BigInt(intent.minedBlock),
+      nonce: intent.nonce,
+      attempts: attempts.length,
+      resumed,
+      reason: intent.error ?? undefined,
+    };
+  }
+
+  // ─── The loop that takes a stored intent to a receipt ─────────────────────────────────────
+
+  private async drive(intentId: string, resumed: boolean): Promise<TxOutcome> {
+    const log = this.log.child("tx", { intentId });
+    const { publicClient } = this.clients;
+    const deadline = Date.now() + this.policy.waitSeconds * 1000;
+    // After a restart the node may have lost the transaction (mempool eviction, node restart): send the
+    // newest attempt again once; "already known" is fine.
+    let rebroadcast = resumed;
+    let forceReplace = false;
+    let warnedCap = false;
+
+    for (;;) {
+      const found = this.store.getIntent(intentId);
+      if (!found) throw new Error(`intent ${intentId} vanished from the store`);
+      const { intent, attempts } = found;
+      if (intent.status !== "pending") return this.outcomeOf(intentId, resumed);
+      if (this.#stopping) return this.pending(intentId, resumed, log);
+      const latest = attempts.at(-1)!;
+
+      try {
+        // 1. Is any attempt (a replaced one may win the race) mined?
+        const receipt = await this.findReceipt(attempts);
+        if (receipt) return this.finish(intentId, receipt, resumed, log);
+
+        // 2. Has the nonce been used by a transaction that is not ours?
+        const confirmed = await publicClient.getTransactionCount({
+          address: this.#address,
+          blockTag: "latest",
+        });
+        if (confirmed > intent.nonce) {
+          await sleep(this.policy.pollMs);
+          const late = await this.findReceipt(attempts);
+          if (late) return this.finish(intentId, late, resumed, log);
+          const reason = `nonce ${intent.nonce} was used by another transaction`;
+          this.store.resolveIntent(intentId, "failed", { error: reason });
+          this.options.metrics?.txFailed.inc({ stage: "nonce" });
+          log.warn("intent failed: nonce taken by another transaction", { nonce: intent.nonce });
+          return this.outcomeOf(intentId, resumed);
+        }
+
+        // 3. Broadcast the newest attempt if no node has accepted it yet (or once after a restart).
+        if (latest.status === "signed" || (rebroadcast && latest.status === "broadcast")) {
+          rebroadcast = false;
+          const result = await this.broadcast(latest, log);
+          if (result === "rejected") {
+            const mayStillMine = attempts.some(
+              (a) => a !== latest && a.broadcastAt !== null && a.status !== "rejected",
+            );
+            if (!mayStillMine) {
+              const reason = this.store.getIntent(intentId)!.attempts.at(-1)!.error ?? "rejected";
+              this.store.resolveIntent(intentId, "failed", { error: reason });
+              this.options.metrics?.txFailed.inc({ stage: "broadcast" });
+              return this.outcomeOf(intentId, resumed);
+            }
+          } else if (result === "underpriced") forceReplace = true;
+          else if (result === "nonce-used") continue;
+          else if (result === "retry") {
+            if (Date.now() > deadline) return this.pending(intentId, resumed, log);
+            await sleep(this.policy.pollMs);
+            continue;
+          }
+        }
+
+        // 4. Stuck? Replace with the same nonce and higher fees.
+        const fresh = this.store.getIntent(intentId)!.attempts.at(-1)!;
+        const head = await publicClient.getBlockNumber();
+        const since = fresh.broadcastAt ?? fresh.createdAt;
+        const stuck =
+          forceReplace ||
+          (fresh.broadcastBlock !== null &&
+            head - BigInt(fresh.broadcastBlock) >= BigInt(this.policy.stuckBlocks)) ||
+          Date.now() - since >= this.policy.stuckSeconds * 1000;
+        if (stuck) {
+          forceReplace = false;
+          if (attempts.length >= this.policy.maxAttempts) {
+            if (!warnedCap)
+              log.warn("stuck, but the attempt limit is reached: waiting", { attempts: attempts.length });
+            warnedCap = true;
+          } else {
+            const replaced = await this.replace(intent.id, fresh, log);
+            if (!replaced && !warnedCap) warnedCap = true;
+            if (replaced) continue;
+          }
+        }
+      } catch (error) {
+        const kind = classifyTxError(error);
+        if (kind !== "retryable") throw error;
+        log.warn("node unavailable while waiting for the transaction; will retry", {
+          reason: shortReason(error),
+        });
+      }
+
+      if (Date.now() > deadline) return this.pending(intentId, resumed, log);
+      await sleep(this.policy.pollMs);
+    }
+  }
+
+  private pending(intentId: string, resumed: boolean, log: Logger): TxOutcome {
+    log.warn("not mined yet: leaving the intent pending for the next run", {
+      waitSeconds: this.policy.waitSeconds,
+      stopping: this.#stopping,
+    });
+    return { ...this.outcomeOf(intentId, resumed), status: "pending" };
+  }
+
+  private async findReceipt(attempts: TxAttemptRow[]): Promise<TransactionReceipt | undefined> {
+    for (const attempt of [...attempts].reverse()) {
+      if (attempt.status === "rejected") continue;
+      try {
+        return await this.clients.publicClient.getTransactionReceipt({ hash: attempt.hash as Hex });
+      } catch (error) {
+        if (error instanceof TransactionReceiptNotFoundError) continue;
+        throw error;
+      }
+    }
+    return undefined;
+  }
+
+  private finish(intentId: string, receipt: TransactionReceipt, resumed: boolean, log: Logger): TxOutcome {
+    const status = receipt.status === "success" ? "mined" : "reverted";
+    this.store.resolveIntent(intentId, status, {
+      minedHash: receipt.transactionHash,
+      minedBlock: Number(receipt.blockNumber),
+      error: status === "reverted" ? "transaction reverted on chain" : undefined,
+    });
+    if (status === "mined") this.options.metrics?.txMined.inc();
+    else this.options.metrics?.txReverted.inc();
+    log[status === "mined" ? "info" : "error"](`transaction ${status}`, {
+      hash: receipt.transactionHash,
+      blockNumber: receipt.blockNumber,
+      gasUsed: receipt.gasUsed,
+    });
+    return this.outcomeOf(intentId, resumed);
+  }
+
+  private async broadcast(
+    attempt: TxAttemptRow,
+    log: Logger,
+  ): Promise<"ok" | "nonce-used" | "underpriced" | "rejected" | "retry"> {
+    const { publicClient } = this.clients;
+    const info = { hash: attempt.hash, nonce: attempt.nonce, attempt: attempt.attempt };
+    let head: bigint;
+    try {
+      head = await publicClient.getBlockNumber();
+      await publicClient.sendRawTransaction({ serializedTransaction: attempt.rawTx as Hex });
+    } catch (error) {
+      const kind = classifyTxError(error);
+      const reason = shortReason(error);
+      if (kind === "already-known") {
+        log.info("node already has the transaction", info);
+        this.markBroadcast(attempt, undefined);
+        return "ok";
+      }
+      if (kind === "nonce-used") {
+        log.info("nonce already used on chain: looking for the receipt", info);
+        return "nonce-used";
+      }
+      if (kind === "underpriced") {
+        log.warn("node wants higher fees", { ...info, reason });
+        this.store.updateAttempt(attempt.hash, { status: "rejected", error: reason });
+        return "underpriced";
+      }
+      if (kind === "retryable") {
+        log.warn("broadcast failed, will retry", { ...info, reason });
+        return "retry";
+      }
+      log.error("transaction rejected", { ...info, reason });
+      this.store.updateAttempt(attempt.hash, { status: "rejected", error: reason });
+      return "rejected";
+    }
+    this.markBroadcast(attempt, head);
+    this.options.metrics?.txSent.inc();
+    log.info("transaction broadcast", info);
+    await this.options.hooks?.onBroadcast?.({
+      intentId: attempt.intentId,
+      hash: attempt.hash as Hex,
+      nonce: attempt.nonce,
+      attempt: attempt.attempt,
+    });
+    return "ok";
+  }
+
+  private markBroadcast(attempt: TxAttemptRow, head: bigint | undefined) {
+    this.store.updateAttempt(attempt.hash, {
+      status: "broadcast",
+      error: null,
+      broadcastAt: attempt.broadcastAt ?? Date.now(),
+      ...(head !== undefined && attempt.broadcastBlock === null ? { broadcastBlock: Number(head) } : {}),
+    });
+  }
+
+  /** Signs and stores a replacement of `previous` (same nonce, bumped fees); false when the fee cap forbids it. */
+  private async replace(intentId: string, previous: TxAttemptRow, log: Logger): Promise<boolean> {
+    const { publicClient, walletClient, account, chain } = this.clients;
+    const intent = this.store.getIntent(intentId)!.intent;
+    const before: Fees = {
+      maxFeePerGas: BigInt(previous.maxFeePerGas),
+      maxPriorityFeePerGas: BigInt(previous.maxPriorityFeePerGas),
+    };
+    const bps = BigInt(Math.ceil(this.policy.feeBumpPercent * 100));
+    const fees = bumpFees(before, await currentFees(publicClient), bps);
+    if (fees.maxFeePerGas > this.policy.maxFeePerGas) {
+      log.warn("stuck, but a replacement would exceed the fee cap: waiting", {
+        wanted: fees.maxFeePerGas,
+        cap: this.policy.maxFeePerGas,
+      });
+      return false;
+    }
+    const raw = await walletClient.signTransaction({
+      account,
+      chain,
+      type: "eip1559",
+      to: intent.toAddress as Address,
+      data: intent.data as Hex,
+      value: BigInt(intent.value),
+      nonce: intent.nonce,
+      gas: BigInt(intent.gas),
+      ...fees,
+    });
+    const hash = keccak256(raw);
+    const attempt = previous.attempt + 1;
+    this.store.insertReplacement(intentId, {
+      attempt,
+      nonce: intent.nonce,
+      hash,
+      rawTx: raw,
+      gas: intent.gas,
+      maxFeePerGas: fees.maxFeePerGas.toString(),
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+    });
+    this.options.metrics?.txReplaced.inc();
+    log.info("stuck transaction replaced (same nonce, higher fees)", {
+      nonce: intent.nonce,
+      replaces: previous.hash,
+      hash,
+      attempt,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+    await this.options.hooks?.onStored?.({ intentId, hash, nonce: intent.nonce, attempt });
+    return true;
+  }
+
+  private capFees(fees: Fees): Fees {
+    const cap = this.policy.maxFeePerGas;
+    if (fees.maxFeePerGas <= cap) return fees;
+    this.log
+      .child("tx")
+      .warn("market fee above TX_MAX_FEE_GWEI: pricing at the cap", { wanted: fees.maxFeePerGas, cap });
+    return {
+      maxFeePerGas: cap,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas > cap ? cap : fees.maxPriorityFeePerGas,
+    };
+  }
+}
+
+/** The policy from the runtime's settings. */
+export function txPolicyFrom(config: {
+  txStuckBlocks: number;
+  txStuckSeconds: number;
+  txFeeBumpPercent: number;
+  txMaxFeeGwei: number;
+  txMaxAttempts: number;
+  txWaitSeconds: number;
+  txGasMultiplier: number;
+  pollingIntervalMs: number;
+}): TxPolicy {
+  return {
+    stuckBlocks: config.txStuckBlocks,
+    stuckSeconds: config.txStuckSeconds,
+    feeBumpPercent: config.txFeeBumpPercent,
+    maxFeePerGas: BigInt(Math.round(config.txMaxFeeGwei * 1e9)),
+    maxAttempts: config.txMaxAttempts,
+    waitSeconds: config.txWaitSeconds,
+    pollMs: config.pollingIntervalMs,
+    gasMultiplier: config.txGasMultiplier,
+  };
+}
