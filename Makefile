@@ -9,7 +9,7 @@ export NEXT_TELEMETRY_DISABLED := 1
 
 TS_SOURCES := "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
 
-.PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up bench-gas snapshot clean
+.PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up deploy bench-gas snapshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -53,6 +53,10 @@ demo: build ## The whole stack on a local chain: deploy, agents, indexer, fee ke
 
 up: build ## Like demo, but keeps anvil, the indexer and the keeper running and prints their URLs
 	npx tsx scripts/demo.ts --keep-running
+
+deploy: build ## Deploy the protocol to RPC_URL with PRIVATE_KEY; writes deployments/<chainId>.json
+	@test -n "$(RPC_URL)" || { echo "deploy: set RPC_URL (and PRIVATE_KEY) — e.g. make deploy RPC_URL=https://… PRIVATE_KEY=0x…"; exit 2; }
+	$(FORGE) script script/Deploy.s.sol:Deploy --rpc-url "$(RPC_URL)" --broadcast --non-interactive
 
 bench-gas: build ## Side-by-side gas table: AIServiceAMM against Uniswap V2 (router and bare pair)
 	$(FORGE) test --match-path 'test/gas/*' --isolate -vv
