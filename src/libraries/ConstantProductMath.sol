@@ -18,7 +18,9 @@ library ConstantProductMath {
         return (amountInWithFee * reserveOut) / (reserveIn * FEE_DENOMINATOR + amountInWithFee);
     }
 
-    /// @dev Input for an exact output, rounded up. Caller checks `amountOut < reserveOut`.
+    /// @dev Input for an exact output, rounded up: the least input for which {getAmountOut} pays `amountOut`.
+    /// (Uniswap V2 adds one to the rounded-down quotient instead, which overcharges by one unit whenever the
+    /// division is exact.) Caller checks `amountOut < reserveOut`.
     function getAmountIn(uint256 amountOut, uint256 reserveIn, uint256 reserveOut, uint256 fee)
         internal
         pure
@@ -26,7 +28,7 @@ library ConstantProductMath {
     {
         uint256 numerator = reserveIn * amountOut * FEE_DENOMINATOR;
         uint256 denominator = (reserveOut - amountOut) * (FEE_DENOMINATOR - fee);
-        return numerator / denominator + 1;
+        return Math.ceilDiv(numerator, denominator);
     }
 
     /// @dev Amount of B that matches `amountA` at the pool's ratio, rounded down.

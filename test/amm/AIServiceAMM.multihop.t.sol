@@ -165,8 +165,8 @@ contract AIServiceAMMMultihopTest is AMMTestBase {
         uint256[] memory amounts = amm.calculateOptimalSwap(_path(p01, p12), address(token0), 2e18, false);
         assertEq(amounts[2], 2e18);
         // Backwards: what p12 needs in token1 for 2 token2, then what p01 needs in token0 for that.
-        uint256 mid = (300e18 * 2e18 * 1e6) / ((150e18 - 2e18) * (1e6 - uint256(DEFAULT_FEE))) + 1;
-        uint256 first = (100e18 * mid * 1e6) / ((200e18 - mid) * (1e6 - uint256(DEFAULT_FEE))) + 1;
+        uint256 mid = _ceilDiv(300e18 * 2e18 * 1e6, (150e18 - 2e18) * (1e6 - uint256(DEFAULT_FEE)));
+        uint256 first = _ceilDiv(100e18 * mid * 1e6, (200e18 - mid) * (1e6 - uint256(DEFAULT_FEE)));
         assertEq(amounts[1], mid);
         assertEq(amounts[0], first);
         uint256 bob0 = token0.balanceOf(bob);
@@ -319,5 +319,9 @@ contract AIServiceAMMMultihopTest is AMMTestBase {
         assertEq(token0.balanceOf(address(amm)), a0 + c0);
         assertEq(token1.balanceOf(address(amm)), a1 + b1);
         assertEq(token2.balanceOf(address(amm)), b2 + c2);
+    }
+
+    function _ceilDiv(uint256 a, uint256 b) internal pure returns (uint256) {
+        return (a + b - 1) / b;
     }
 }

@@ -159,8 +159,10 @@ contract AIServiceAMMSwapTest is AMMTestBase {
 
     function test_swapExactOutputSingle_chargesQuotedInput() public {
         uint256 quoted = amm.getAmountIn(poolId, address(token0), 4e18);
-        // Reference: ceil-ish V2 formula, r_in·out·D / ((r_out − out)·(D − fee)) + 1.
-        assertEq(quoted, (100e18 * 4e18 * 1e6) / ((400e18 - 4e18) * (1e6 - uint256(DEFAULT_FEE))) + 1);
+        // Reference: ⌈r_in·out·D / ((r_out − out)·(D − fee))⌉.
+        uint256 numerator = 100e18 * 4e18 * 1e6;
+        uint256 denominator = (400e18 - 4e18) * (1e6 - uint256(DEFAULT_FEE));
+        assertEq(quoted, (numerator + denominator - 1) / denominator);
         uint256 bob0 = token0.balanceOf(bob);
         uint256 carol1 = token1.balanceOf(carol);
 

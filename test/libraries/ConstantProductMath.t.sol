@@ -117,7 +117,8 @@ contract ConstantProductMathTest is Test {
         harness.getAmountIn(1_000, 1_000, 1_000, 3_000);
     }
 
-    function testFuzz_getAmountIn_equalsUniswapV2AtThirtyBips(
+    /// @dev At 3,000 pips: Uniswap V2's floor + 1, except one less when V2's division is exact (V2 overcharges).
+    function testFuzz_getAmountIn_isUniswapV2LessItsExactDivisionOvercharge(
         uint256 amountOut,
         uint256 reserveIn,
         uint256 reserveOut
@@ -125,8 +126,35 @@ contract ConstantProductMathTest is Test {
         reserveIn = bound(reserveIn, 1, MAX_RESERVE);
         reserveOut = bound(reserveOut, 2, MAX_RESERVE);
         amountOut = bound(amountOut, 1, reserveOut - 1);
-        uint256 v2 = (reserveIn * amountOut * 1000) / ((reserveOut - amountOut) * 997) + 1;
-        assertEq(ConstantProductMath.getAmountIn(amountOut, reserveIn, reserveOut, 3_000), v2);
+        uint256 numerator = reserveIn * amountOut * 1000;
+        uint256 denominator = (reserveOut - amountOut) * 997;
+        uint256 v2 = numerator / denominator + 1;
+        uint256 exact = numerator % denominator == 0 ? 1 : 0;
+        assertEq(ConstantProductMath.getAmountIn(amountOut, reserveIn, reserveOut, 3_000), v2 - exact);
+    }
+
+    function test_getAmountIn_exactDivisionIsNotOvercharged() public pure {
+        // 1000·500·D / ((1000 − 500)·D) = 1000 exactly: no fee, the least input is 1000 (V2 would say 1001).
+        assertEq(ConstantProductMath.getAmountIn(500, 1_000, 1_000, 0), 1_000);
+        assertEq(ConstantProductMath.getAmountOut(1_000, 1_000, 1_000, 0), 500);
+        assertEq(ConstantProductMath.getAmountOut(999, 1_000, 1_000, 0), 499);
+    }
+
+    /// @dev getAmountIn is the least input that buys the output.
+    function testFuzz_getAmountIn_isLeastSufficientInput(
+        uint256 amountOut,
+        uint256 reserveIn,
+        uint256 reserveOut,
+        uint256 fee
+    ) public pure {
+        reserveIn = bound(reserveIn, 1, MAX_RESERVE);
+        reserveOut = bound(reserveOut, 2, MAX_RESERVE);
+        amountOut = bound(amountOut, 1, reserveOut - 1);
+        fee = bound(fee, 0, MAX_FEE);
+        uint256 amountIn = ConstantProductMath.getAmountIn(amountOut, reserveIn, reserveOut, fee);
+        vm.assume(amountIn <= MAX_RESERVE);
+        assertGe(ConstantProductMath.getAmountOut(amountIn, reserveIn, reserveOut, fee), amountOut);
+        assertLt(ConstantProductMath.getAmountOut(amountIn - 1, reserveIn, reserveOut, fee), amountOut);
     }
 
     /// @dev getAmountIn's answer always buys the output, and getAmountOut's answer never needs more than was paid.
