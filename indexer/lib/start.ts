@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 import { repoRoot } from "./settings";
 
 export type StartIndexerOptions = {
@@ -20,6 +21,13 @@ export type StartIndexerOptions = {
   databaseUrl?: string;
   /** Where the deployments files are (absolute, or relative to the repo root). */
   deploymentsDir?: string;
+  /**
+   * With PostgreSQL: first delete these chains' rows from Ponder's shared RPC cache (schema `ponder_sync`).
+   * Default true, because this harness serves throwaway anvil chains: a new anvil with the same chain id and
+   * the same deterministic addresses would otherwise be indexed from the previous chain's cached logs (Ponder
+   * 0.16 keeps them even with `disableCache`). Set false only for a long-lived chain.
+   */
+  resetSyncCache?: boolean;
   /** How long to wait for `/ready` (ms). Default 120 000. */
   readyTimeoutMs?: number;
   /** Extra environment for the Ponder process (PONDER_LOG_LEVEL, …). */
@@ -66,6 +74,40 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Tables of Ponder's RPC cache keyed by chain id (Ponder 0.16's `ponder_sync` schema). */
+const SYNC_TABLES = [
+  "logs",
+  "blocks",
+  "transactions",
+  "transaction_receipts",
+  "traces",
+  "factory_addresses",
+  "rpc_request_results",
+  "intervals",
+];
+
+/** Deletes the chains' rows from Ponder's RPC cache in PostgreSQL, if the cache exists yet. */
+export async function clearSyncCache(databaseUrl: string, chainIds: readonly number[]): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ table_name: string }>(
+      "select table_name from information_schema.tables where table_schema = 'ponder_sync'",
+    );
+    const present = new Set(rows.map((row) => row.table_name));
+    await client.query("begin");
+    for (const table of SYNC_TABLES.filter((t) => present.has(t))) {
+      await client.query(`delete from ponder_sync.${table} where chain_id = any($1::bigint[])`, [chainIds]);
+    }
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    throw error;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * Starts `ponder start` for the AMM indexer as a child process and resolves once `/ready` answers 200
  * (historical indexing done). Rejects, after stopping the process, if Ponder exits or is not ready in time.
@@ -76,6 +118,9 @@ export async function startIndexer(options: StartIndexerOptions): Promise<Indexe
     throw new Error(
       `startIndexer: schema must be a SQL identifier of at most 45 characters, got "${options.schema}"`,
     );
+  }
+  if (options.databaseUrl !== undefined && options.resetSyncCache !== false) {
+    await clearSyncCache(options.databaseUrl, options.chainIds);
   }
   const port = options.port ?? (await freePort());
   const tempDir =

@@ -19,7 +19,8 @@ import {
   type PublicClient,
   type TransactionReceipt,
 } from "viem";
-import { nonceManager, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
+import { createNonceManager, jsonRpc } from "viem/nonce";
 import { startAnvil, type Anvil } from "../../scripts/lib/anvil";
 import { deployProtocol, type Deployment } from "../../scripts/lib/deploy";
 import { anvilKeys, repoRoot } from "../../scripts/lib/foundry";
@@ -106,6 +107,8 @@ async function play(
     rpcUrls: { default: { http: [anvil.rpcUrl] } },
   });
   const client = createPublicClient({ chain, transport: http(anvil.rpcUrl), pollingInterval: 100 });
+  // A nonce manager of its own: viem's shared one would carry nonces over from an earlier chain with the same id.
+  const nonceManager = createNonceManager({ source: jsonRpc() });
   const accounts = anvilKeys.slice(0, 3).map((key) => privateKeyToAccount(key, { nonceManager }));
   const [deployer, alice, bob] = accounts as [PrivateKeyAccount, PrivateKeyAccount, PrivateKeyAccount];
   const wallet = (account: PrivateKeyAccount) =>
@@ -194,13 +197,13 @@ async function play(
   const poolIds = [0n, 1n];
   const getPool = (poolId: bigint) =>
     client.readContract({ address: amm, abi: abis.aiServiceAmmAbi, functionName: "getPool", args: [poolId] });
-  const [pool0, pool1] = await Promise.all(poolIds.map(getPool));
-  const amounts = (pool: typeof pool0, forA: bigint, forB: bigint, a: Address) =>
+  const [pool0, pool1] = await Promise.all([getPool(0n), getPool(1n)]);
+  const amounts = (pool: { token0: Address }, forA: bigint, forB: bigint, a: Address) =>
     pool.token0 === a ? [forA, forB] : [forB, forA];
   await send([
     ammAs(deployer).write("addLiquidity", [
       0n,
-      ...amounts(pool0!, e18(100_000), e18(250_000), GPUH),
+      ...amounts(pool0, e18(100_000), e18(250_000), GPUH),
       0n,
       0n,
       deployer.address,
@@ -208,7 +211,7 @@ async function play(
     ]),
     ammAs(deployer).write("addLiquidity", [
       1n,
-      ...amounts(pool1!, e18(50_000), e18(60_000), LLMT),
+      ...amounts(pool1, e18(50_000), e18(60_000), LLMT),
       0n,
       0n,
       deployer.address,
@@ -218,7 +221,7 @@ async function play(
   await send([
     ammAs(alice).write("addLiquidity", [
       0n,
-      ...amounts(pool0!, e18(10_000), e18(25_000), GPUH),
+      ...amounts(pool0, e18(10_000), e18(25_000), GPUH),
       0n,
       0n,
       alice.address,
