@@ -35,7 +35,8 @@ export const feeKeeperSettings = {
   indexerUrl: setting.httpUrl("INDEXER_URL"),
   indexerTimeoutMs: setting.integer("INDEXER_TIMEOUT_MS", { default: 5_000, min: 100 }),
   schedule: setting.cron("SCHEDULE", { default: "* * * * *" }),
-  volWindowSeconds: setting.integer("VOL_WINDOW_SECONDS", { default: 3_600, min: 1 }),
+  // The indexer accepts windows from 60 s to a year.
+  volWindowSeconds: setting.integer("VOL_WINDOW_SECONDS", { default: 3_600, min: 60, max: 31_536_000 }),
   baseFee: setting.integer("BASE_FEE", { default: 500, min: 0, max: 1_000_000 }),
   feePerVol: setting.number("FEE_PER_VOL", { default: 5_000, min: 0, max: 1_000_000 }),
   deadband: setting.integer("DEADBAND", { default: 100, min: 0, max: 1_000_000 }),

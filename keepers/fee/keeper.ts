@@ -143,6 +143,8 @@ export function runOnce(ctx: FeeKeeperContext): Promise<TickResult> {
         label: `setFee(pool ${decision.poolId}: ${decision.oldFee} → ${decision.newFee})`,
       });
       ctx.decisions.attachTx(id, outcome);
+      if (outcome.status === "mined")
+        ctx.feeMetrics.poolFee.set({ pool: decision.poolId.toString() }, decision.newFee);
       log.info(`fee write ${outcome.status}`, {
         ...fields,
         hash: outcome.hash,

@@ -8,8 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 export function createMetrics(keeper: string, options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   registry.setDefaultLabels({ keeper });
-  if (options.defaultMetrics ?? true)
-    collectDefaultMetrics({ register: registry, prefix: "keeper_process_" });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "keeper_" });
   const registers = [registry];
   return {
     registry,
