@@ -76,6 +76,10 @@ export type Scenario = {
   poolIds: bigint[];
   /** Block number of the last transaction the scenario sent. */
   lastBlock: bigint;
+  /** Whether batch B ran two hours (of chain time) after batch A. */
+  timeTravel: boolean;
+  /** One more exact-in swap by the deployer, recorded like the others (for live-indexing checks). */
+  swap: (poolId: bigint, tokenIn: Address, amountIn: bigint) => Promise<SwapRecord>;
 };
 
 /** Starts anvil (interval mining) for `chainId`, deploys the protocol and plays the scenario. */
@@ -330,7 +334,7 @@ async function play(
   swaps.sort(byOrder);
   liquidity.sort(byOrder);
 
-  return {
+  const scenario: Scenario = {
     anvil,
     deployment,
     abis,
@@ -341,7 +345,25 @@ async function play(
     lpOwners: accounts.map((a) => a.address), // the deployer is also the treasury
     poolIds,
     lastBlock: receipts.reduce((max, r) => (r.blockNumber > max ? r.blockNumber : max), 0n),
+    timeTravel,
+    swap: async (poolId, tokenIn, amountIn) => {
+      const count = swaps.length;
+      await swapBatch([
+        ammAs(deployer).write("swapExactInputSingle", [
+          poolId,
+          tokenIn,
+          amountIn,
+          0n,
+          deployer.address,
+          FAR_DEADLINE,
+        ]),
+      ]);
+      const record = swaps[count]!;
+      scenario.lastBlock = record.blockNumber;
+      return record;
+    },
   };
+  return scenario;
 }
 
 // ─── Expectations, computed from the scenario's own records ──────────────────────────────────────────
