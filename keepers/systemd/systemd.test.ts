@@ -30,7 +30,10 @@ const settings = (file: string) =>
     .split("\n")
     .filter((l) => /^[A-Za-z]+=/.test(l))
     .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as const);
-const values = (file: string, key: string) => settings(file).filter(([k]) => k === key).map(([, v]) => v);
+const values = (file: string, key: string) =>
+  settings(file)
+    .filter(([k]) => k === key)
+    .map(([, v]) => v);
 
 describe("systemd units", () => {
   it("keep the keeper's process contract", () => {
@@ -41,9 +44,12 @@ describe("systemd units", () => {
     const [exec] = values(feeUnit, "ExecStart");
     expect(exec).toBe("/usr/bin/node --import tsx /opt/aitbc/keepers/fee/main.ts");
     expect(existsSync(path.join(repoRoot, exec!.split(" ").at(-1)!.replace("/opt/aitbc/", "")))).toBe(true);
-    const db = values(feeUnit, "Environment").find((v) => v.startsWith("DB_PATH="))!.slice(8);
+    const db = values(feeUnit, "Environment")
+      .find((v) => v.startsWith("DB_PATH="))!
+      .slice(8);
     expect(values(feeUnit, "ReadWritePaths")).toEqual([path.dirname(db)]);
-    for (const key of ["NoNewPrivileges", "PrivateTmp", "ProtectHome"]) expect(values(feeUnit, key)).toEqual(["yes"]);
+    for (const key of ["NoNewPrivileges", "PrivateTmp", "ProtectHome"])
+      expect(values(feeUnit, key)).toEqual(["yes"]);
     expect(values(feeUnit, "ProtectSystem")).toEqual(["strict"]);
   });
 
@@ -61,7 +67,10 @@ describe("systemd units", () => {
     it("would catch a broken unit (unknown key, missing binary)", async () => {
       const dir = mkdtempSync(path.join(tmpdir(), "units-"));
       const unit = readFileSync(feeUnit, "utf8");
-      writeFileSync(path.join(dir, "a.service"), unit.replace("Restart=on-failure", "Restart=on-failure\nRestartt=1"));
+      writeFileSync(
+        path.join(dir, "a.service"),
+        unit.replace("Restart=on-failure", "Restart=on-failure\nRestartt=1"),
+      );
       expect((await verify(path.join(dir, "a.service"))).output).toContain("Unknown key 'Restartt'");
       writeFileSync(path.join(dir, "b.service"), unit.replace("/usr/bin/node ", "/usr/bin/no-such-node "));
       expect((await verify(path.join(dir, "b.service"))).code).not.toBe(0);
