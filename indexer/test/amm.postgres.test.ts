@@ -1,6 +1,7 @@
 // The same end-to-end checks with PostgreSQL as Ponder's database (DATABASE_URL, a unique schema per run).
 // Skipped, saying why, only when no server answers.
 import net from "node:net";
+import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { startIndexer, type Indexer } from "../lib/start";
 import { checkPoolsMatchChain, checkRoutes, waitForScenario } from "./checks";
@@ -30,6 +31,7 @@ if (!serverUp) {
 describe.skipIf(!serverUp)(`AMM indexer on PostgreSQL (${DATABASE_URL})`, () => {
   let scenario: Scenario;
   let indexer: Indexer;
+  const schema = `amm_pg_${Date.now().toString(36)}_${process.pid}`;
 
   beforeAll(async () => {
     scenario = await runScenario(CHAIN_ID);
@@ -37,7 +39,7 @@ describe.skipIf(!serverUp)(`AMM indexer on PostgreSQL (${DATABASE_URL})`, () => 
       chainIds: [CHAIN_ID],
       rpcUrls: { [CHAIN_ID]: scenario.anvil.rpcUrl },
       databaseUrl: DATABASE_URL,
-      schema: `amm_pg_${Date.now().toString(36)}_${process.pid}`,
+      schema,
     });
     await waitForScenario(indexer, scenario);
   });
@@ -45,6 +47,9 @@ describe.skipIf(!serverUp)(`AMM indexer on PostgreSQL (${DATABASE_URL})`, () => 
   afterAll(async () => {
     await indexer?.stop();
     await scenario?.anvil.stop();
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    await client.query(`drop schema if exists "${schema}" cascade`).finally(() => client.end());
   });
 
   it("pool rows and LP positions equal the contract's state", async () => {

@@ -92,6 +92,13 @@ export async function checkRoutes(indexer: Indexer, scenario: Scenario) {
   const chainId = scenario.anvil.chainId;
   const base = indexer.url;
 
+  // Ponder's built-ins next to the routes: /health, /ready, and GraphiQL on GET /graphql.
+  expect((await fetch(`${base}/health`)).status).toBe(200);
+  expect((await fetch(`${base}/ready`)).status).toBe(200);
+  const graphiql = await fetch(`${base}/graphql`, { headers: { accept: "text/html" } });
+  expect(graphiql.status).toBe(200);
+  expect(await graphiql.text()).toMatch(/graphiql/i);
+
   // /pools
   const pools = await getJson(`${base}/pools?chainId=${chainId}`);
   expect(pools.status).toBe(200);
