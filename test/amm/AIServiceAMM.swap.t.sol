@@ -254,6 +254,17 @@ contract AIServiceAMMSwapTest is AMMTestBase {
         amm.swapExactOutputSingle(empty, address(token1), 1, type(uint256).max, bob, deadline);
     }
 
+    function test_swapExactOutputSingle_revertsWhenReserveWouldOverflow() public {
+        // Almost all of a 1e18 reserve out of a pool whose other side is near the uint112 limit.
+        uint256 big = _createPool(token1, token2);
+        token1.mint(alice, type(uint112).max);
+        token1.mint(bob, type(uint112).max);
+        _add(alice, big, type(uint112).max / 2, 1e18);
+        vm.expectRevert(abi.encodeWithSelector(IAIServiceAMM.ReserveOverflow.selector, big));
+        vm.prank(bob);
+        amm.swapExactOutputSingle(big, address(token1), 0.9e18, type(uint256).max, bob, deadline);
+    }
+
     function test_swapExactOutputSingle_revertsWhenPaused() public {
         vm.prank(guardian);
         amm.pause();
