@@ -184,7 +184,7 @@ contract AIServiceAMMLiquidityTest is AMMTestBase {
     // ─── removeLiquidity ──────────────────────────────────────────────────────────────────────
 
     function test_removeLiquidity_paysProRataShare() public {
-        uint256 aliceShares = _add(alice, poolId, 4e18, 1e18); // total 2e18
+        assertEq(_add(alice, poolId, 4e18, 1e18), 2e18 - MINIMUM_LIQUIDITY); // total 2e18
         uint256 bobShares = _add(bob, poolId, 2e18, 0.5e18); // 1e18 shares
         assertEq(bobShares, 1e18);
 
@@ -201,7 +201,6 @@ contract AIServiceAMMLiquidityTest is AMMTestBase {
         (uint256 r0, uint256 r1) = _reserves(poolId);
         assertEq(r0, 5e18);
         assertEq(r1, 1.25e18);
-        aliceShares;
     }
 
     function test_removeLiquidity_emitsLiquidityRemoved() public {
