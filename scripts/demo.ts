@@ -106,6 +106,9 @@ async function main() {
   const volatilePool = markets[0];
   const actions: AgentAction[] = [];
   for (const round of [1, 2]) {
+    const movesBefore = (await fetchDecisions(keeperUrl)).filter(
+      (d) => d.action === "set-fee" && d.tx,
+    ).length;
     step(`agents, round ${round}: ${Math.ceil(actionCount / 2)} actions by ${agentCount} agents`);
     const roundActions = await runAgents(ctx, markets, {
       actions: Math.ceil(actionCount / 2),
@@ -117,12 +120,28 @@ async function main() {
       `  ${roundActions.filter((a) => a.ok).length} succeeded, ${roundActions.filter((a) => !a.ok).length} reverted`,
     );
     step(`let the keeper read the new volatility and act (fee interval ${FEE_INTERVAL_SECONDS} s)`);
-    await waitForKeeperDecisions(keeperUrl, round === 1 ? 1 : 2, FEE_INTERVAL_SECONDS * 3 * 1000);
+    // Round 1: until the keeper has moved some fee; round 2: until some pool's fee moved a second time, in
+    // a later fee interval.
+    await waitForKeeperDecisions(keeperUrl, round, FEE_INTERVAL_SECONDS * 3 * 1000);
   }
 
   // A quiet moment: with the keeper stopped nothing else moves the chain, so the indexer's answer at the
   // head must equal the chain's exactly.
   step("stop the keeper; compare the indexer with the chain");
+  // Let any fee move in flight settle first, so the journal and the chain tell the same story.
+  const settled = (d: Decision) => {
+    const status = (d.tx as { status?: string } | null)?.status;
+    return d.action !== "set-fee" || (status !== undefined && status !== "pending");
+  };
+  const decisions = await waitFor(
+    "the keeper's fee moves to settle",
+    async () => {
+      const all = await fetchDecisions(keeperUrl);
+      return all.every(settled) ? all : undefined;
+    },
+    30_000,
+    500,
+  ).catch(() => fetchDecisions(keeperUrl));
   await keeper.stop();
   const head = await ctx.publicClient.getBlockNumber();
   await waitFor(
@@ -141,7 +160,6 @@ async function main() {
   );
   const indexed = await indexerSnapshot(indexer.url, CHAIN_ID);
   const differences = compareSnapshots(onChain, indexed);
-  const decisions = await fetchDecisions(keeperUrl).catch(() => []);
 
   printReport({
     markets,
@@ -177,7 +195,9 @@ function startKeeper(rpcUrl: string, privateKey: string, indexerUrl: string, por
     DB_PATH: path.join(demoDir, "fee-keeper.sqlite"),
     HTTP_PORT: String(port),
     SCHEDULE: "*/3 * * * * *",
-    VOL_WINDOW_SECONDS: "3600",
+    // A day's window: σ is annualized from it, and a shorter one would turn the demo's half minute of
+    // trading into extreme volatility on every pool.
+    VOL_WINDOW_SECONDS: "86400",
     MIN_SAMPLES: "5",
   });
 }
@@ -185,24 +205,28 @@ function startKeeper(rpcUrl: string, privateKey: string, indexerUrl: string, por
 type Decision = Record<string, unknown>;
 
 async function fetchDecisions(keeperUrl: string): Promise<Decision[]> {
-  const response = await fetch(`${keeperUrl}/decisions`);
+  const response = await fetch(`${keeperUrl}/decisions?limit=1000`);
   const body = (await response.json()) as { decisions?: Decision[] } | Decision[];
   return Array.isArray(body) ? body : (body.decisions ?? []);
 }
 
-async function waitForKeeperDecisions(keeperUrl: string, minimumSent: number, timeoutMs: number) {
+async function waitForKeeperDecisions(keeperUrl: string, movesOfOnePool: number, timeoutMs: number) {
   try {
     await waitFor(
       "the fee keeper to move a fee",
       async () => {
-        const sent = (await fetchDecisions(keeperUrl)).filter((d) => d.txHash);
-        return sent.length >= minimumSent ? sent : undefined;
+        const mined = (await fetchDecisions(keeperUrl)).filter(
+          (d) => d.action === "set-fee" && (d.tx as { status?: string } | null)?.status === "mined",
+        );
+        const perPool = new Map<string, number>();
+        for (const d of mined) perPool.set(String(d.poolId), (perPool.get(String(d.poolId)) ?? 0) + 1);
+        return Math.max(0, ...perPool.values()) >= movesOfOnePool ? true : undefined;
       },
       timeoutMs,
       1_000,
     );
   } catch {
-    console.log("  (the keeper moved no fee in this round: see its decisions in the report)");
+    console.log("  (no such fee move yet: see the keeper's decisions in the report)");
   }
 }
 
@@ -304,8 +328,23 @@ function printReport(report: Report) {
         ]),
       ),
     );
-  console.log(`\nWhy: the keeper's decisions (${report.decisions.length})`);
-  for (const decision of report.decisions.slice(-12)) console.log(`  ${describeDecision(decision)}`);
+  const moves = report.decisions.filter((d) => d.action === "set-fee").reverse();
+  console.log(`\nWhy: the keeper's fee moves (σ = annualized realized volatility from the indexer)`);
+  if (moves.length === 0) console.log("  none");
+  for (const d of moves) {
+    const tx = d.tx as { status?: string; hash?: string } | null;
+    console.log(
+      `  pool ${d.poolId} ${name(BigInt(String(d.poolId)))}: σ=${Number(d.sigma).toFixed(3)} over ${d.samples} returns → ` +
+        `target ${pct(Number(d.targetFee))}, ${pct(Number(d.oldFee))} → ${pct(Number(d.newFee))} (${tx?.status ?? "not sent"})\n      ${d.reason}`,
+    );
+  }
+  const skips = new Map<string, number>();
+  for (const d of report.decisions) {
+    if (d.action === "skip") skips.set(String(d.skipReason), (skips.get(String(d.skipReason)) ?? 0) + 1);
+  }
+  if (skips.size > 0) {
+    console.log(`  skipped decisions: ${[...skips].map(([reason, n]) => `${reason} ×${n}`).join(", ")}`);
+  }
 
   console.log(`\nIndexer vs chain, field by field (pools, LP positions, fee history):`);
   if (report.differences.length === 0) console.log("  identical ✔");
@@ -314,16 +353,6 @@ function printReport(report: Report) {
 }
 
 const shortAddress = (address: Address) => `${address.slice(0, 6)}…${address.slice(-4)}`;
-
-function describeDecision(decision: Decision): string {
-  return Object.entries(decision)
-    .filter(([, value]) => value !== null && value !== undefined)
-    .map(
-      ([key, value]) =>
-        `${key}=${typeof value === "number" && !Number.isInteger(value) ? value.toFixed(4) : value}`,
-    )
-    .join(" ");
-}
 
 main().catch(async (error) => {
   console.error(`\ndemo failed: ${error instanceof Error ? error.message : error}`);
