@@ -4,7 +4,12 @@ import { defineConfig } from "vitest/config";
 // ports and files, so they can run side by side too.
 export default defineConfig({
   test: {
-    include: ["keepers/**/*.test.ts", "indexer/test/**/*.test.ts", "scripts/**/*.test.ts", "test-e2e/**/*.test.ts"],
+    include: [
+      "keepers/**/*.test.ts",
+      "indexer/test/**/*.test.ts",
+      "scripts/**/*.test.ts",
+      "test-e2e/**/*.test.ts",
+    ],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: "forks",

@@ -12,12 +12,7 @@ export default defineConfig({
         path: "node_modules/@foundry-rs/forge-linux-amd64/bin/forge",
         build: false,
       },
-      include: [
-        "AccessManager.sol/**",
-        "AITBC.sol/**",
-        "AIServiceToken.sol/**",
-        "AIServiceAMM.sol/**",
-      ],
+      include: ["AccessManager.sol/**", "AITBC.sol/**", "AIServiceToken.sol/**", "AIServiceAMM.sol/**"],
     }),
   ],
 });

@@ -22,7 +22,8 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///   PROTOCOL_FEE_BPS   protocol share of swap fees in bps (default: 1666, a sixth)
 ///   DEFAULT_FEE, MIN_FEE, MAX_FEE, MAX_FEE_STEP (pips), MIN_FEE_INTERVAL (seconds)
 contract Deploy is Script {
-    uint256 internal constant ANVIL_FIRST_KEY = 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
+    uint256 internal constant ANVIL_FIRST_KEY =
+        0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
 
     struct Deployment {
         AccessManager accessManager;
@@ -61,11 +62,14 @@ contract Deploy is Script {
             })
         );
         d.amm.setProtocolFeeShare(uint16(vm.envOr("PROTOCOL_FEE_BPS", uint256(1_666))));
-        d.gpuHours = new AIServiceToken(address(d.accessManager), "GPU-hour credits", "GPUH", "GPU-hour (A100 80GB)");
-        d.llmTokens =
-            new AIServiceToken(address(d.accessManager), "LLM inference credits", "LLMT", "1M LLM output tokens");
-        d.storageMonths =
-            new AIServiceToken(address(d.accessManager), "Model storage credits", "STOR", "TB-month of model storage");
+        d.gpuHours =
+            new AIServiceToken(address(d.accessManager), "GPU-hour credits", "GPUH", "GPU-hour (A100 80GB)");
+        d.llmTokens = new AIServiceToken(
+            address(d.accessManager), "LLM inference credits", "LLMT", "1M LLM output tokens"
+        );
+        d.storageMonths = new AIServiceToken(
+            address(d.accessManager), "Model storage credits", "STOR", "TB-month of model storage"
+        );
 
         _wireRoles(d, deployer);
     }
