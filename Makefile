@@ -6,6 +6,9 @@ FOUNDRY_BIN := node_modules/@foundry-rs
 FORGE := $(FOUNDRY_BIN)/forge-linux-amd64/bin/forge
 export PONDER_TELEMETRY_DISABLED := true
 export NEXT_TELEMETRY_DISABLED := 1
+# The indexer's tests (end-to-end included) also run on PostgreSQL when it answers on the usual port.
+DATABASE_URL ?= $(shell pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && echo postgresql://postgres@127.0.0.1:5432/test)
+export DATABASE_URL
 
 TS_SOURCES := "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
 
@@ -59,10 +62,10 @@ deploy: build ## Deploy the protocol to RPC_URL with PRIVATE_KEY; writes deploym
 	$(FORGE) script script/Deploy.s.sol:Deploy --rpc-url "$(RPC_URL)" --broadcast --non-interactive
 
 bench-gas: build ## Side-by-side gas table: AIServiceAMM against Uniswap V2 (router and bare pair)
-	$(FORGE) test --match-path 'test/gas/*' --isolate -vv
+	$(FORGE) test --match-path test/gas/AIServiceAMM.gas.t.sol -vv
 
 snapshot: build ## Rewrite .gas-snapshot
-	$(FORGE) snapshot --no-match-path 'test/invariant/*'
+	$(FORGE) snapshot --no-match-path 'test/invariant/*' --fuzz-seed 1
 
 clean: ## Remove build output and local state
 	rm -rf out cache generated .test-logs .demo indexer/.ponder broadcast
