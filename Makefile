@@ -1,5 +1,5 @@
-# Every entry point of the project. Foundry tools are called through their native binaries: the npm
-# launchers in node_modules/.bin exit 0 even when a test fails.
+# Every entry point of the project. Foundry tools are called through their native binaries (FORGE below):
+# the npm launchers exit 0 even when a test fails.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 FOUNDRY_BIN := node_modules/@foundry-rs

@@ -1,32 +1,15 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { Address } from "viem";
+import { readDeployment, type Deployment } from "../../keepers/lib/deployments.js";
 import { anvilKeys, forgeBin, repoRoot } from "./foundry.js";
 
 const run = promisify(execFile);
 
-/** The shape `script/Deploy.s.sol` writes to `deployments/<chainId>.json`. */
-export type Deployment = {
-  chainId: number;
-  startBlock: number;
-  contracts: {
-    AccessManager: Address;
-    AITBC: Address;
-    AIServiceAMM: Address;
-    GPUH: Address;
-    LLMT: Address;
-    STOR: Address;
-  };
-};
+export type { Deployment };
 
 export function deploymentPath(chainId: number): string {
   return path.join(repoRoot, "deployments", `${chainId}.json`);
-}
-
-export async function readDeployment(chainId: number): Promise<Deployment> {
-  return JSON.parse(await readFile(deploymentPath(chainId), "utf8")) as Deployment;
 }
 
 /**
@@ -52,5 +35,6 @@ export async function deployProtocol(
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
   }).then((r) => r.json() as Promise<{ result: string }>);
-  return readDeployment(Number(chainIdHex.result));
+  const chainId = Number(chainIdHex.result);
+  return readDeployment(path.dirname(deploymentPath(chainId)), chainId);
 }

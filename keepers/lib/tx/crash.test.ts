@@ -16,7 +16,6 @@ const keeperKey = anvilKeys[2];
 const keeper = privateKeyToAccount(keeperKey).address;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const fixture = path.join(repoRoot, "keepers/lib/testing/send-intent.ts");
-const tsx = path.join(repoRoot, "node_modules/.bin/tsx");
 
 let chain: TestChain;
 let amm: Address;
@@ -48,7 +47,9 @@ function start(
     intentId,
     hangAt,
   };
-  const child = spawn(tsx, [fixture, JSON.stringify(arg)], {
+  // node with tsx's loader, not the tsx launcher: the launcher runs the script in a child process that a
+  // SIGKILL of the launcher would leave running.
+  const child = spawn(process.execPath, ["--import", "tsx", fixture, JSON.stringify(arg)], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
   });
