@@ -10,6 +10,8 @@ export NEXT_TELEMETRY_DISABLED := 1
 DATABASE_URL ?= $(shell pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && echo postgresql://postgres@127.0.0.1:5432/test)
 export DATABASE_URL
 
+# Gas per named operation, reviewed like code: invariant runs vary, and a fixed fuzz seed keeps fuzz gas stable.
+SNAPSHOT_SCOPE := --no-match-path 'test/invariant/*' --fuzz-seed 1
 TS_SOURCES := "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
 
 .PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up deploy bench-gas snapshot clean
@@ -30,6 +32,7 @@ test: build ## Every test: forge (unit, fuzz, invariant, gas), TypeScript types,
 	@mkdir -p .test-logs
 	$(MAKE) --no-print-directory fmt-check typecheck
 	$(FORGE) test 2>&1 | tee .test-logs/forge.log
+	$(FORGE) snapshot --check --tolerance 1 $(SNAPSHOT_SCOPE)
 	npx vitest run 2>&1 | tee .test-logs/vitest.log
 	@scripts/test-summary.sh .test-logs/forge.log .test-logs/vitest.log
 
@@ -58,14 +61,15 @@ up: build ## Like demo, but keeps anvil, the indexer and the keeper running and 
 	npx tsx scripts/demo.ts --keep-running
 
 deploy: build ## Deploy the protocol to RPC_URL with PRIVATE_KEY; writes deployments/<chainId>.json
-	@test -n "$(RPC_URL)" || { echo "deploy: set RPC_URL (and PRIVATE_KEY) — e.g. make deploy RPC_URL=https://… PRIVATE_KEY=0x…"; exit 2; }
+	@test -n "$(RPC_URL)" || { echo "deploy: RPC_URL is not set (make deploy RPC_URL=https://… PRIVATE_KEY=0x…)"; exit 2; }
+	@test -n "$(PRIVATE_KEY)" || { echo "deploy: PRIVATE_KEY is not set (the deployer's key; there is no default)"; exit 2; }
 	$(FORGE) script script/Deploy.s.sol:Deploy --rpc-url "$(RPC_URL)" --broadcast --non-interactive
 
 bench-gas: build ## Side-by-side gas table: AIServiceAMM against Uniswap V2 (router and bare pair)
 	$(FORGE) test --match-path test/gas/AIServiceAMM.gas.t.sol -vv
 
 snapshot: build ## Rewrite .gas-snapshot
-	$(FORGE) snapshot --no-match-path 'test/invariant/*' --fuzz-seed 1
+	$(FORGE) snapshot $(SNAPSHOT_SCOPE)
 
 clean: ## Remove build output and local state
 	rm -rf out cache generated .test-logs .demo indexer/.ponder broadcast

@@ -13,17 +13,29 @@ import {Roles} from "../src/libraries/Roles.sol";
 /// @title Deploy
 /// @notice Deploys the whole protocol and writes `deployments/<chainId>.json` (addresses and start block),
 /// the only place any other layer reads addresses from.
-/// @dev Environment (all optional but the key on a real chain):
-///   PRIVATE_KEY        deployer key (defaults to anvil's first account)
-///   ADMIN              AccessManager admin after deployment (default: deployer; later the governance timelock)
-///   GUARDIAN           may pause (default: deployer)
-///   FEE_KEEPER         the fee keeper's address (default: deployer)
-///   TREASURY           receives the protocol's fee share (default: deployer)
+/// @dev Environment:
+///   PRIVATE_KEY        deployer key (required: there is no default key, on any chain)
+///   ADMIN              AccessManager admin after deployment (default: the deployer; later the governance
+///                      timelock). When ADMIN is not the deployer, the deployer hands over everything: GUARDIAN
+///                      and FEE_KEEPER must then be given, MINTER defaults to ADMIN, and the deployer keeps no
+///                      role at all.
+///   GUARDIAN           may pause (default: the deployer, only when it stays admin)
+///   FEE_KEEPER         the fee keeper's address (default: the deployer, only when it stays admin)
+///   MINTER             may mint protocol tokens (default: ADMIN)
+///   TREASURY           receives the protocol's fee share (default: ADMIN)
 ///   PROTOCOL_FEE_BPS   protocol share of swap fees in bps (default: 1666, a sixth)
 ///   DEFAULT_FEE, MIN_FEE, MAX_FEE, MAX_FEE_STEP (pips), MIN_FEE_INTERVAL (seconds)
 contract Deploy is Script {
-    uint256 internal constant ANVIL_FIRST_KEY =
-        0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80;
+    /// @notice Who holds which role after deployment.
+    struct RoleHolders {
+        address admin;
+        address guardian;
+        address feeKeeper;
+        address minter;
+    }
+
+    error RoleHolderRequired(string variable);
+    error SettingOutOfRange(string variable, uint256 value, uint256 max);
 
     struct Deployment {
         AccessManager accessManager;
@@ -35,7 +47,7 @@ contract Deploy is Script {
     }
 
     function run() external returns (Deployment memory d) {
-        uint256 deployerKey = vm.envOr("PRIVATE_KEY", ANVIL_FIRST_KEY);
+        uint256 deployerKey = vm.envUint("PRIVATE_KEY");
         address deployer = vm.addr(deployerKey);
         uint256 startBlock = block.number;
 
@@ -52,16 +64,16 @@ contract Deploy is Script {
         d.aitbc = new AITBC(address(d.accessManager));
         d.amm = new AIServiceAMM(
             address(d.accessManager),
-            vm.envOr("TREASURY", deployer),
-            uint24(vm.envOr("DEFAULT_FEE", uint256(3_000))),
+            vm.envOr("TREASURY", vm.envOr("ADMIN", deployer)),
+            uint24(_envUint("DEFAULT_FEE", 3_000, type(uint24).max)),
             IAIServiceAMM.FeeBounds({
-                minFee: uint24(vm.envOr("MIN_FEE", uint256(500))),
-                maxFee: uint24(vm.envOr("MAX_FEE", uint256(10_000))),
-                maxStep: uint24(vm.envOr("MAX_FEE_STEP", uint256(1_000))),
-                minInterval: uint32(vm.envOr("MIN_FEE_INTERVAL", uint256(3_600)))
+                minFee: uint24(_envUint("MIN_FEE", 500, type(uint24).max)),
+                maxFee: uint24(_envUint("MAX_FEE", 10_000, type(uint24).max)),
+                maxStep: uint24(_envUint("MAX_FEE_STEP", 1_000, type(uint24).max)),
+                minInterval: uint32(_envUint("MIN_FEE_INTERVAL", 3_600, type(uint32).max))
             })
         );
-        d.amm.setProtocolFeeShare(uint16(vm.envOr("PROTOCOL_FEE_BPS", uint256(1_666))));
+        d.amm.setProtocolFeeShare(uint16(_envUint("PROTOCOL_FEE_BPS", 1_666, type(uint16).max)));
         d.gpuHours =
             new AIServiceToken(address(d.accessManager), "GPU-hour credits", "GPUH", "GPU-hour (A100 80GB)");
         d.llmTokens = new AIServiceToken(
@@ -96,15 +108,35 @@ contract Deploy is Script {
         manager.setTargetFunctionRole(address(d.llmTokens), minting, Roles.MINTER);
         manager.setTargetFunctionRole(address(d.storageMonths), minting, Roles.MINTER);
 
-        manager.grantRole(Roles.GUARDIAN, vm.envOr("GUARDIAN", deployer), 0);
-        manager.grantRole(Roles.FEE_KEEPER, vm.envOr("FEE_KEEPER", deployer), 0);
-        manager.grantRole(Roles.MINTER, deployer, 0);
-
-        address admin = vm.envOr("ADMIN", deployer);
-        if (admin != deployer) {
-            manager.grantRole(Roles.ADMIN, admin, 0);
+        RoleHolders memory holders = roleHolders(deployer);
+        manager.grantRole(Roles.GUARDIAN, holders.guardian, 0);
+        manager.grantRole(Roles.FEE_KEEPER, holders.feeKeeper, 0);
+        manager.grantRole(Roles.MINTER, holders.minter, 0);
+        if (holders.admin != deployer) {
+            manager.grantRole(Roles.ADMIN, holders.admin, 0);
             manager.renounceRole(Roles.ADMIN, deployer);
         }
+    }
+
+    /// @notice The role holders the environment asks for. A deployer that hands the admin role over keeps
+    /// nothing, so the operational roles must be named explicitly rather than fall back to it.
+    function roleHolders(address deployer) public view returns (RoleHolders memory holders) {
+        holders.admin = vm.envOr("ADMIN", deployer);
+        bool handsOver = holders.admin != deployer;
+        holders.guardian = vm.envOr("GUARDIAN", handsOver ? address(0) : deployer);
+        holders.feeKeeper = vm.envOr("FEE_KEEPER", handsOver ? address(0) : deployer);
+        holders.minter = vm.envOr("MINTER", holders.admin);
+        if (holders.guardian == address(0)) revert RoleHolderRequired("GUARDIAN");
+        if (holders.feeKeeper == address(0)) revert RoleHolderRequired("FEE_KEEPER");
+    }
+
+    function _envUint(string memory variable, uint256 defaultValue, uint256 max)
+        internal
+        view
+        returns (uint256 value)
+    {
+        value = vm.envOr(variable, defaultValue);
+        if (value > max) revert SettingOutOfRange(variable, value, max);
     }
 
     function _write(Deployment memory d, uint256 startBlock) internal {

@@ -258,7 +258,9 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
         }
         uint24 step = newFee > oldFee ? newFee - oldFee : oldFee - newFee;
         if (step > pool.maxFeeStep) revert FeeStepTooLarge(oldFee, newFee, pool.maxFeeStep);
-        uint256 nextAllowedAt = uint256(pool.lastFeeUpdate) + pool.minFeeInterval;
+        // At least one second apart even with minInterval 0: a keeper may move the fee by one step per block,
+        // never by several steps in a single block.
+        uint256 nextAllowedAt = uint256(pool.lastFeeUpdate) + Math.max(pool.minFeeInterval, 1);
         if (pool.lastFeeUpdate != 0 && block.timestamp < nextAllowedAt) {
             revert FeeUpdateTooSoon(nextAllowedAt);
         }
@@ -330,7 +332,7 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     }
 
     /// @inheritdoc IAIServiceAMM
-    function getPool(uint256 poolId) external view returns (PoolView memory) {
+    function getPool(uint256 poolId) external view nonReentrantView returns (PoolView memory) {
         Pool storage pool = _existingPool(poolId);
         return PoolView({
             token0: pool.token0,
@@ -357,6 +359,7 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     function getReserves(uint256 poolId)
         external
         view
+        nonReentrantView
         returns (uint112 reserve0, uint112 reserve1, uint32 blockTimestampLast)
     {
         Slot0 memory slot0 = _existingPool(poolId).slot0;
@@ -364,14 +367,24 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     }
 
     /// @inheritdoc IAIServiceAMM
-    function getAmountOut(uint256 poolId, address tokenIn, uint256 amountIn) external view returns (uint256) {
+    function getAmountOut(uint256 poolId, address tokenIn, uint256 amountIn)
+        external
+        view
+        nonReentrantView
+        returns (uint256)
+    {
         uint256[] memory poolIds = new uint256[](1);
         poolIds[0] = poolId;
         return _quote(poolIds, tokenIn, amountIn, true)[1];
     }
 
     /// @inheritdoc IAIServiceAMM
-    function getAmountIn(uint256 poolId, address tokenIn, uint256 amountOut) external view returns (uint256) {
+    function getAmountIn(uint256 poolId, address tokenIn, uint256 amountOut)
+        external
+        view
+        nonReentrantView
+        returns (uint256)
+    {
         uint256[] memory poolIds = new uint256[](1);
         poolIds[0] = poolId;
         return _quote(poolIds, tokenIn, amountOut, false)[0];
@@ -383,7 +396,7 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
         address tokenIn,
         uint256 amount,
         bool exactInput
-    ) external view returns (uint256[] memory amounts) {
+    ) external view nonReentrantView returns (uint256[] memory amounts) {
         return _quote(poolIds, tokenIn, amount, exactInput);
     }
 
@@ -391,6 +404,7 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     function optimalSingleSidedSwap(uint256 poolId, address tokenIn, uint256 amountIn)
         external
         view
+        nonReentrantView
         returns (uint256 swapAmount)
     {
         Pool storage pool = _existingPool(poolId);
@@ -401,7 +415,12 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     }
 
     /// @inheritdoc IAIServiceAMM
-    function spotPrice(uint256 poolId) external view returns (uint256 price0, uint256 price1) {
+    function spotPrice(uint256 poolId)
+        external
+        view
+        nonReentrantView
+        returns (uint256 price0, uint256 price1)
+    {
         Slot0 memory slot0 = _existingPool(poolId).slot0;
         if (slot0.reserve0 == 0 || slot0.reserve1 == 0) revert InsufficientLiquidity(poolId);
         price0 = Math.mulDiv(slot0.reserve1, 1e18, slot0.reserve0);
@@ -412,6 +431,7 @@ contract AIServiceAMM is IAIServiceAMM, ERC6909, AccessManaged, Pausable, Reentr
     function currentCumulativePrices(uint256 poolId)
         public
         view
+        nonReentrantView
         returns (uint256 price0Cumulative, uint256 price1Cumulative, uint32 blockTimestamp)
     {
         Pool storage pool = _existingPool(poolId);

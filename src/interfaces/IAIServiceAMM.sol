@@ -238,11 +238,15 @@ interface IAIServiceAMM {
     function setDefaultFee(uint24 fee, FeeBounds calldata feeBounds) external;
 
     /// @notice Sets the treasury that receives the protocol's share of fees as LP shares.
-    /// @dev Restricted: the admin (governance).
+    /// @dev Restricted: the admin (governance). Fee growth not yet settled (settlement happens at each pool's
+    /// next liquidity change) goes to the new treasury.
     function setTreasury(address treasury) external;
 
     /// @notice Sets the protocol's share of swap fees, in basis points of the fee (at most `MAX_PROTOCOL_FEE_SHARE_BPS`).
-    /// @dev Restricted: the admin (governance).
+    /// @dev Restricted: the admin (governance). As in Uniswap V2, the share is applied when a pool's liquidity
+    /// next changes, to all fee growth since its previous liquidity change: a new share applies to growth
+    /// earned under the old one, and switching the fee off and on again between two liquidity changes
+    /// charges the whole period.
     function setProtocolFeeShare(uint16 shareBps) external;
 
     /// @notice Halts pool creation, deposits and swaps; removals stay open. Restricted: the guardian.
@@ -259,7 +263,9 @@ interface IAIServiceAMM {
     /// @notice The id of the pool for a pair, in either order, and whether it exists.
     function poolIdOf(address tokenA, address tokenB) external view returns (bool exists, uint256 poolId);
 
-    /// @notice A pool's full state.
+    /// @notice A pool's full state. The price and quote views below revert with `ReentrancyGuardReentrantCall`
+    /// while a state-changing call is under way (a token's transfer hook cannot read half-updated state).
+    /// @dev Also: the fee keeper may move a fee at most once per block even when `minInterval` is 0.
     function getPool(uint256 poolId) external view returns (PoolView memory);
 
     /// @notice A pool's reserves and the timestamp of their last update.

@@ -54,6 +54,24 @@ contract AIServiceAMMFeesTest is AMMTestBase {
         amm.setFee(poolId, 3_600);
     }
 
+    function test_setFee_revertsWhenMovedTwiceInOneBlockEvenWithZeroInterval() public {
+        vm.prank(admin);
+        amm.setFeeBounds(
+            poolId,
+            IAIServiceAMM.FeeBounds({minFee: MIN_FEE, maxFee: MAX_FEE, maxStep: MAX_STEP, minInterval: 0})
+        );
+        vm.prank(keeper);
+        amm.setFee(poolId, DEFAULT_FEE + MAX_STEP);
+        // A second full step in the same block would double the allowed move.
+        vm.expectRevert(abi.encodeWithSelector(IAIServiceAMM.FeeUpdateTooSoon.selector, block.timestamp + 1));
+        vm.prank(keeper);
+        amm.setFee(poolId, DEFAULT_FEE + 2 * MAX_STEP);
+        vm.warp(block.timestamp + 1);
+        vm.prank(keeper);
+        amm.setFee(poolId, DEFAULT_FEE + 2 * MAX_STEP);
+        assertEq(amm.getPool(poolId).fee, DEFAULT_FEE + 2 * MAX_STEP);
+    }
+
     function test_setFee_revertsWhenStepTooLarge() public {
         vm.expectRevert(
             abi.encodeWithSelector(

@@ -81,6 +81,26 @@ contract AIServiceAMMSecurityTest is AMMTestBase {
         amm.swapExactInputSingle(poolId, address(token0), 1e18, 0, bob, deadline);
     }
 
+    function test_priceViews_revertWhenReadFromInsideAStateChange() public {
+        (ReentrantToken evil, uint256 poolId) = _evilPool();
+        // A token hook reading prices mid-swap would see reserves already updated but tokens not yet moved.
+        bytes[4] memory reads = [
+            abi.encodeCall(amm.getReserves, (poolId)),
+            abi.encodeCall(amm.spotPrice, (poolId)),
+            abi.encodeCall(amm.currentCumulativePrices, (poolId)),
+            abi.encodeCall(amm.getAmountOut, (poolId, address(token0), 1e18))
+        ];
+        for (uint256 i; i < reads.length; ++i) {
+            evil.arm(address(amm), reads[i]);
+            vm.expectRevert(ReentrancyGuardTransient.ReentrancyGuardReentrantCall.selector);
+            vm.prank(bob);
+            amm.swapExactInputSingle(poolId, address(evil), 1e18, 0, bob, deadline);
+        }
+        // Outside a state change the same views answer.
+        (uint112 reserve0,,) = amm.getReserves(poolId);
+        assertGt(reserve0, 0);
+    }
+
     function test_addLiquidity_revertsWhenTokenReenters() public {
         (ReentrantToken evil, uint256 poolId) = _evilPool();
         evil.arm(address(amm), abi.encodeCall(amm.addLiquidity, (poolId, 1e18, 1e18, 0, 0, bob, deadline)));
