@@ -56,12 +56,15 @@ export const txIntents = sqliteTable(
   (t) => [index("tx_intents_status").on(t.chainId, t.fromAddress, t.status)],
 );
 
-export const attemptStatuses = ["signed", "broadcast", "replaced", "mined", "rejected"] as const;
+export const attemptStatuses = ["signed", "broadcast", "replaced", "mined", "rejected", "dead"] as const;
 export type AttemptStatus = (typeof attemptStatuses)[number];
 
 /**
  * Every signed transaction of an intent, stored before it is broadcast. Replacements share the nonce and
- * carry higher fees; `replaced` attempts may still be the one that mines, so all are watched.
+ * carry higher fees; `replaced` attempts — and `rejected` ones, which another node may have taken — may still
+ * be the one that mines, so every attempt with the intent's current nonce is watched. An intent sent again
+ * after it failed or reverted starts a new attempt series: its earlier attempts become `dead` (a `mined` one,
+ * i.e. the reverted transaction, keeps its status) and only count if they carry the new series' nonce.
  */
 export const txAttempts = sqliteTable(
   "tx_attempts",

@@ -66,6 +66,51 @@ describe("store", () => {
     store.close();
   });
 
+  it("sends a failed or reverted intent again as a new series: every field replaced, old attempts dead", () => {
+    const store = openStore(path.join(dir, "again.sqlite"));
+    const from = intent("f", 0).fromAddress;
+    store.insertIntentWithAttempt(intent("f", 5), attempt("0x11", 5));
+    store.insertReplacement("f", attempt("0x12", 5, 2));
+    store.updateAttempt("0x12", { status: "rejected", error: "insufficient funds" });
+    store.resolveIntent("f", "failed", { error: "insufficient funds" });
+    expect(store.intentNonces(1, from, "failed")).toEqual([5]);
+
+    const call = {
+      ...intent("f", 6),
+      toAddress: "0x0000000000000000000000000000000000000003",
+      data: "0xabcdef",
+      value: "7",
+      label: "the new call",
+      gas: "50000",
+    };
+    store.insertIntentWithAttempt(call, attempt("0x13", 6, 3));
+    const again = store.getIntent("f")!;
+    expect(again.intent).toMatchObject({ ...call, status: "pending", error: null, minedHash: null });
+    expect(again.attempts.map((a) => [a.attempt, a.nonce, a.status])).toEqual([
+      [1, 5, "dead"],
+      [2, 5, "dead"],
+      [3, 6, "signed"],
+    ]);
+    expect(again.attempts[1]!.error).toBe("insufficient funds"); // history kept
+    expect(store.intentNonces(1, from, "failed")).toEqual([]);
+    expect(store.intentNonces(1, from, "pending")).toEqual([6]);
+
+    // Reverted on chain, then sent again: the outcome is cleared; the mined (reverted) attempt stays mined.
+    store.resolveIntent("f", "reverted", { minedHash: "0x13", minedBlock: 9, error: "reverted" });
+    store.insertIntentWithAttempt({ ...call, nonce: 7, data: "0x01" }, attempt("0x14", 7, 4));
+    const third = store.getIntent("f")!;
+    expect(third.intent).toMatchObject({ status: "pending", nonce: 7, data: "0x01", minedHash: null });
+    expect(third.intent.minedBlock).toBeNull();
+    expect(third.attempts.map((a) => a.status)).toEqual(["dead", "dead", "mined", "signed"]);
+
+    // Pending and mined intents are never overwritten.
+    expect(() => store.insertIntentWithAttempt(call, attempt("0x15", 8, 5))).toThrow(/is pending/);
+    store.resolveIntent("f", "mined", { minedHash: "0x14", minedBlock: 10 });
+    expect(() => store.insertIntentWithAttempt(call, attempt("0x15", 8, 5))).toThrow(/is mined/);
+    expect(store.getIntent("f")!.attempts).toHaveLength(4);
+    store.close();
+  });
+
   it("records cursors and seen events once", () => {
     const store = openStore(path.join(dir, "c.sqlite"));
     store.setCursor("k", "5");

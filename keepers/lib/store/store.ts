@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, inArray, max } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, max, ne } from "drizzle-orm";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema.js";
@@ -132,18 +132,56 @@ export class Store {
     return row?.n ?? undefined;
   }
 
+  /** The nonces held by this sender's intents of one status, lowest first. */
+  intentNonces(chainId: number, fromAddress: string, status: IntentStatus): number[] {
+    const t = schema.txIntents;
+    return this.db
+      .select({ n: t.nonce })
+      .from(t)
+      .where(and(eq(t.chainId, chainId), eq(t.fromAddress, fromAddress), eq(t.status, status)))
+      .orderBy(asc(t.nonce))
+      .all()
+      .map((r) => r.n);
+  }
+
   /**
    * Stores a new intent with its first signed transaction, atomically. When the intent exists already (it
-   * failed before), the attempt is added and the intent becomes pending again with the new nonce.
+   * failed or reverted before), it starts a new attempt series: every field of the intent is replaced by the
+   * new call (target, data, value, label, nonce, gas), its outcome is cleared, it becomes pending again, and
+   * its earlier attempts become `dead` (a `mined` one keeps its status). A pending or mined intent is never
+   * overwritten.
    */
   insertIntentWithAttempt(intent: NewIntent, attempt: NewAttempt): void {
     const now = Date.now();
     this.db.transaction((tx) => {
-      tx.insert(schema.txIntents)
+      const t = schema.txIntents;
+      const found = tx.select({ status: t.status }).from(t).where(eq(t.id, intent.id)).get();
+      if (found && found.status !== "failed" && found.status !== "reverted")
+        throw new Error(`intent ${intent.id} is ${found.status}: it cannot be sent again`);
+      if (found)
+        tx.update(schema.txAttempts)
+          .set({ status: "dead" })
+          .where(and(eq(schema.txAttempts.intentId, intent.id), ne(schema.txAttempts.status, "mined")))
+          .run();
+      tx.insert(t)
         .values({ ...intent, status: "pending", createdAt: now, updatedAt: now })
         .onConflictDoUpdate({
-          target: schema.txIntents.id,
-          set: { status: "pending", nonce: intent.nonce, gas: intent.gas, error: null, updatedAt: now },
+          target: t.id,
+          set: {
+            chainId: intent.chainId,
+            fromAddress: intent.fromAddress,
+            toAddress: intent.toAddress,
+            data: intent.data,
+            value: intent.value,
+            label: intent.label,
+            nonce: intent.nonce,
+            gas: intent.gas,
+            status: "pending",
+            minedHash: null,
+            minedBlock: null,
+            error: null,
+            updatedAt: now,
+          },
         })
         .run();
       tx.insert(schema.txAttempts)
