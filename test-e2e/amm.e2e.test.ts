@@ -1,7 +1,7 @@
 /**
  * End to end on a real anvil: deploy → agents swap → the indexer's answers equal the chain's state field by
- * field → the fee keeper moves a fee on chain → the keeper, SIGKILLed and restarted in the same fee
- * interval, sends nothing twice. The indexer part runs on embedded PGlite and, when DATABASE_URL is set
+ * field → the fee keeper moves fees on chain → the keeper, SIGKILLed mid-run and restarted on the same
+ * store, sends nothing twice. The indexer part runs on embedded PGlite and, when DATABASE_URL is set
  * (CI sets it), on PostgreSQL too.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -34,9 +34,14 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(os.tmpdir(), "aitbc-e2e-"));
   anvil = await startAnvil({ chainId: CHAIN_ID, blockTime: 1, accounts: 20 });
   started.push(anvil);
-  // A long fee interval: after the keeper's first move, the chain forbids another for an hour, so any
-  // second transaction after a restart would be a duplicate.
-  deployment = await deployProtocol(anvil.rpcUrl, { FEE_KEEPER: keeperAddress, MIN_FEE_INTERVAL: "3600" });
+  // A one-second fee interval and small steps: the keeper walks fees toward their targets one step per
+  // block, so it has work in flight whenever it is killed, and a duplicate send would go through on chain
+  // (and show) instead of being refused by the interval.
+  deployment = await deployProtocol(anvil.rpcUrl, {
+    FEE_KEEPER: keeperAddress,
+    MIN_FEE_INTERVAL: "1",
+    MAX_FEE_STEP: "100",
+  });
   ctx = scenarioContext(deployment, anvil.rpcUrl, anvilKeys[0], devAccountKeys(10, 8));
   const markets = await seedPools(ctx);
   const actions = await runAgents(ctx, markets, { actions: 80, seed: 7, volatilePoolId: markets[0].poolId });
@@ -77,7 +82,7 @@ function startFeeKeeper(dbPath: string, port: number): ManagedProcess {
     INDEXER_URL: indexer.url,
     DB_PATH: dbPath,
     HTTP_PORT: String(port),
-    SCHEDULE: "*/2 * * * * *",
+    SCHEDULE: "* * * * * *",
     VOL_WINDOW_SECONDS: "3600",
     MIN_SAMPLES: "5",
   });
@@ -107,12 +112,20 @@ describe("AMM end to end", () => {
     expect(indexed.lpPositions).toEqual(onChain.lpPositions);
   });
 
-  test("the fee keeper moves a fee on chain, and a restart in the same interval sends nothing twice", async () => {
+  test("the fee keeper moves fees on chain, and a SIGKILL and restart mid-walk sends nothing twice", async () => {
     const dbPath = path.join(workDir, "fee-keeper.sqlite");
     const port = await freePort();
+    const amm = deployment.contracts.AIServiceAMM;
+    const feeEvents = () =>
+      ctx.publicClient.getContractEvents({
+        address: amm,
+        abi: aiServiceAmmAbi,
+        eventName: "FeeUpdated",
+        fromBlock: BigInt(deployment.startBlock),
+      });
     const feeBefore = (
       await ctx.publicClient.readContract({
-        address: deployment.contracts.AIServiceAMM,
+        address: amm,
         abi: aiServiceAmmAbi,
         functionName: "getPool",
         args: [0n],
@@ -121,37 +134,33 @@ describe("AMM end to end", () => {
 
     let keeper = startFeeKeeper(dbPath, port);
     started.push(keeper);
-    const feeUpdated = await waitFor(
-      "a FeeUpdated event from the keeper",
+    const beforeKill = await waitFor(
+      "two fee moves by the keeper",
       async () => {
-        const events = await ctx.publicClient.getContractEvents({
-          address: deployment.contracts.AIServiceAMM,
-          abi: aiServiceAmmAbi,
-          eventName: "FeeUpdated",
-          fromBlock: BigInt(deployment.startBlock),
-        });
-        return events.length > 0 ? events : undefined;
+        const events = await feeEvents();
+        return events.length >= 2 ? events : undefined;
       },
       90_000,
-      1_000,
+      500,
     ).catch((error) => {
       throw new Error(`${error.message}\n--- keeper output ---\n${keeper.output().slice(-4_000)}`);
     });
-    expect(feeUpdated[0].args.updatedBy).toBe(keeperAddress);
-    expect(feeUpdated[0].args.oldFee).toBe(feeBefore);
+    expect(beforeKill[0].args.updatedBy).toBe(keeperAddress);
+    expect(beforeKill.find((e) => e.args.poolId === 0n)?.args.oldFee ?? feeBefore).toBe(feeBefore);
 
-    // Crash it mid-run (other pools' moves may be in flight) and start it again on the same store, inside
-    // the same fee interval.
+    // Crash it mid-walk and start it again on the same store: it resumes what it had signed and goes on.
     await keeper.kill();
+    const movesAtKill = (await feeEvents()).length;
     keeper = startFeeKeeper(dbPath, port);
     started.push(keeper);
     await waitFor(
-      "three ticks of the restarted keeper",
-      async () => ((await keeperTicks(port)) >= 3 ? true : undefined),
-      60_000,
+      "the restarted keeper to tick and move fees again",
+      async () =>
+        (await keeperTicks(port)) >= 5 && (await feeEvents()).length > movesAtKill ? true : undefined,
+      90_000,
       500,
     );
-    // Whatever it resumed has been mined: nothing of the keeper's is pending any more.
+    await keeper.stop();
     await waitFor("the keeper's transactions to be mined", async () => {
       const [mined, pending] = await Promise.all([
         ctx.publicClient.getTransactionCount({ address: keeperAddress }),
@@ -159,25 +168,24 @@ describe("AMM end to end", () => {
       ]);
       return mined === pending ? true : undefined;
     });
-    await keeper.stop();
 
-    // Every transaction the keeper ever sent is a distinct fee move that succeeded: no duplicate and no
-    // reverted second attempt (the chain forbids a second move within the hour), at most one per pool.
-    const feeEvents = await ctx.publicClient.getContractEvents({
-      address: deployment.contracts.AIServiceAMM,
-      abi: aiServiceAmmAbi,
-      eventName: "FeeUpdated",
-      fromBlock: BigInt(deployment.startBlock),
-    });
+    // Every transaction the keeper ever sent is one successful fee move: none reverted, none repeated. A
+    // repeated setFee would succeed here (the interval is one second) and show as a move from a fee to itself.
+    const events = await feeEvents();
     const keeperNonce = await ctx.publicClient.getTransactionCount({ address: keeperAddress });
-    expect(feeEvents.every((event) => event.args.updatedBy === keeperAddress)).toBe(true);
-    expect(keeperNonce).toBe(feeEvents.length);
-    const movedPools = feeEvents.map((event) => event.args.poolId);
-    expect(new Set(movedPools).size).toBe(movedPools.length);
+    expect(events.every((event) => event.args.updatedBy === keeperAddress)).toBe(true);
+    expect(keeperNonce).toBe(events.length);
+    expect(events.filter((event) => event.args.oldFee === event.args.newFee)).toEqual([]);
+    // At most one move per pool per block, each within the step.
+    const perPoolBlock = events.map((event) => `${event.args.poolId}:${event.blockNumber}`);
+    expect(new Set(perPoolBlock).size).toBe(perPoolBlock.length);
+    for (const event of events) {
+      expect(Math.abs(Number(event.args.newFee) - Number(event.args.oldFee))).toBeLessThanOrEqual(100);
+    }
 
-    // The indexer saw the move too: fee history and pool fees equal the chain's.
+    // The indexer saw every move: fee history and pool fees equal the chain's.
     const { onChain, indexed } = await snapshotsAtHead(indexer.url);
-    expect(onChain.feeChanges.length).toBeGreaterThan(0);
+    expect(onChain.feeChanges.length).toBe(events.length);
     expect(compareSnapshots(onChain, indexed)).toEqual([]);
   });
 
