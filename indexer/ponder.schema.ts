@@ -32,6 +32,21 @@ export const pool = onchainTable(
     swapCount: t.integer().notNull(),
     /** LP shares minted to the treasury as the protocol's fee share, cumulative. */
     protocolFeeLiquidity: t.bigint().notNull(),
+    /**
+     * Block timestamp (Unix seconds) of the fee keeper's last `setFee`, 0 before the first; a clamp by
+     * `setFeeBounds` leaves it alone, as the contract does. Equals `getPool(poolId).lastFeeUpdate`.
+     */
+    lastFeeUpdate: t.bigint().notNull(),
+    /** reserve0 × reserve1 after the last liquidity change while the protocol fee was on, else 0 (`kLast`). */
+    kLast: t.bigint().notNull(),
+    /**
+     * The contract's TWAP accumulators as stored (UQ112x112 × seconds, wrapping at 2^256), advanced at each
+     * reserve write by the time the previous reserves stood; `blockTimestampLast` is that write's timestamp
+     * mod 2^32. They equal `getPool`'s fields (not `currentCumulativePrices`, which extrapolates to now).
+     */
+    price0CumulativeLast: t.bigint().notNull(),
+    price1CumulativeLast: t.bigint().notNull(),
+    blockTimestampLast: t.bigint().notNull(),
     createdBlock: t.bigint().notNull(),
     createdTimestamp: t.bigint().notNull(),
     lastSwapTimestamp: t.bigint(),
@@ -105,7 +120,35 @@ export const liquidityEvent = onchainTable(
   }),
 );
 
-/** One row per FeeUpdated event (the keeper's moves, and clamps by new bounds). */
+/**
+ * The AMM's protocol-wide settings, one row per chain, from the constructor's `DefaultFeeSet` and
+ * `TreasurySet` on: pause state, treasury, protocol fee share, and what new pools start with.
+ */
+export const ammConfig = onchainTable("amm_config", (t) => ({
+  chainId: t.integer().primaryKey(),
+  /** The AMM contract this row describes. */
+  address: t.hex().notNull(),
+  /** Pausable: pool creation, deposits and swaps halted (removals stay open). */
+  paused: t.boolean().notNull(),
+  treasury: t.hex().notNull(),
+  /** The protocol's share of swap fees, in basis points of the fee; 0 = protocol fee off. */
+  protocolFeeShareBps: t.integer().notNull(),
+  /** Fee (pips) and fee bounds that new pools start with (`DefaultFeeSet`). */
+  defaultFee: t.integer().notNull(),
+  defaultMinFee: t.integer().notNull(),
+  defaultMaxFee: t.integer().notNull(),
+  defaultMaxFeeStep: t.integer().notNull(),
+  defaultMinFeeInterval: t.integer().notNull(),
+  /** Block of the AMM's deployment (its constructor's first event). */
+  createdBlock: t.bigint().notNull(),
+  updatedBlock: t.bigint().notNull(),
+  updatedTimestamp: t.bigint().notNull(),
+}));
+
+/**
+ * One row per FeeUpdated event (the keeper's moves, and clamps by new bounds). `source` tells them apart:
+ * `setFee` (moves `pool.lastFeeUpdate`) or `setFeeBounds` (a clamp, which does not).
+ */
 export const feeChange = onchainTable(
   "fee_change",
   (t) => ({
@@ -118,6 +161,28 @@ export const feeChange = onchainTable(
     oldFee: t.integer().notNull(),
     newFee: t.integer().notNull(),
     updatedBy: t.hex().notNull(),
+    source: t.text().notNull().$type<"setFee" | "setFeeBounds">(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    poolIdx: index().on(table.chainId, table.poolId),
+  }),
+);
+
+/** One row per FeeBoundsSet event (governance's new bounds for a pool). */
+export const feeBoundsChange = onchainTable(
+  "fee_bounds_change",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    minFee: t.integer().notNull(),
+    maxFee: t.integer().notNull(),
+    maxFeeStep: t.integer().notNull(),
+    minFeeInterval: t.integer().notNull(),
   }),
   (table) => ({
     pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),

@@ -1,5 +1,15 @@
 import { ponder, type Context } from "ponder:registry";
-import { candle, feeChange, liquidityEvent, lpPosition, pool, protocolFee, swap } from "ponder:schema";
+import {
+  ammConfig,
+  candle,
+  feeBoundsChange,
+  feeChange,
+  liquidityEvent,
+  lpPosition,
+  pool,
+  protocolFee,
+  swap,
+} from "ponder:schema";
 import { zeroAddress } from "viem";
 
 /** Shares the AMM locks at a pool's first deposit: counted in totalLiquidity, minted to nobody. */
@@ -16,6 +26,58 @@ async function requirePool(context: Context, chainId: number, poolId: bigint) {
   const row = await context.db.find(pool, { chainId, poolId });
   if (!row) throw new Error(`event for pool ${poolId} on chain ${chainId} before its PoolCreated`);
   return row;
+}
+
+/** The chain's config row; its constructor's DefaultFeeSet, the AMM's very first event, creates it. */
+async function requireConfig(context: Context, chainId: number) {
+  const row = await context.db.find(ammConfig, { chainId });
+  if (!row) {
+    throw new Error(
+      `AMM event on chain ${chainId} before the constructor's DefaultFeeSet: the deployments file's ` +
+        `startBlock must be at or before the AMM's deployment`,
+    );
+  }
+  return row;
+}
+
+const U32 = 1n << 32n;
+const U256 = 1n << 256n;
+
+/**
+ * The contract's `_writeReserves` bookkeeping, run before every reserve write (deposit, withdrawal, swap
+ * hop): the time the old reserves stood (uint32 seconds, wrapping) times their UQ112x112 price is added to
+ * the accumulators (wrapping at 2^256), once per block, and the write's timestamp is recorded.
+ */
+function accumulatePrices(
+  before: {
+    reserve0: bigint;
+    reserve1: bigint;
+    price0CumulativeLast: bigint;
+    price1CumulativeLast: bigint;
+    blockTimestampLast: bigint;
+  },
+  timestamp: bigint,
+) {
+  const blockTimestamp = timestamp % U32;
+  const elapsed = (blockTimestamp - before.blockTimestampLast + U32) % U32;
+  let { price0CumulativeLast, price1CumulativeLast } = before;
+  if (elapsed > 0n && before.reserve0 !== 0n && before.reserve1 !== 0n) {
+    price0CumulativeLast =
+      (price0CumulativeLast + ((before.reserve1 << 112n) / before.reserve0) * elapsed) % U256;
+    price1CumulativeLast =
+      (price1CumulativeLast + ((before.reserve0 << 112n) / before.reserve1) * elapsed) % U256;
+  }
+  return { price0CumulativeLast, price1CumulativeLast, blockTimestampLast: blockTimestamp };
+}
+
+/**
+ * `kLast` after a deposit or withdrawal: the new reserves' product while the protocol fee is on (a share
+ * and a treasury), else 0, as `_mintProtocolFee` and `_mint/_burnLiquidity` leave it.
+ */
+async function kLastAfter(context: Context, chainId: number, reserve0: bigint, reserve1: bigint) {
+  const config = await requireConfig(context, chainId);
+  const feeOn = config.protocolFeeShareBps !== 0 && config.treasury !== zeroAddress;
+  return feeOn ? reserve0 * reserve1 : 0n;
 }
 
 ponder.on("AIServiceAMM:PoolCreated", async ({ event, context }) => {
@@ -38,6 +100,11 @@ ponder.on("AIServiceAMM:PoolCreated", async ({ event, context }) => {
     feesToken1: 0n,
     swapCount: 0,
     protocolFeeLiquidity: 0n,
+    lastFeeUpdate: 0n,
+    kLast: 0n,
+    price0CumulativeLast: 0n,
+    price1CumulativeLast: 0n,
+    blockTimestampLast: 0n,
     createdBlock: event.block.number,
     createdTimestamp: event.block.timestamp,
     lastSwapTimestamp: null,
@@ -55,6 +122,8 @@ ponder.on("AIServiceAMM:LiquidityAdded", async ({ event, context }) => {
     reserve0,
     reserve1,
     totalLiquidity: before.totalLiquidity + liquidity + locked,
+    kLast: await kLastAfter(context, chainId, reserve0, reserve1),
+    ...accumulatePrices(before, event.block.timestamp),
     updatedBlock: event.block.number,
   });
   await context.db.insert(liquidityEvent).values({
@@ -84,6 +153,8 @@ ponder.on("AIServiceAMM:LiquidityRemoved", async ({ event, context }) => {
     reserve0,
     reserve1,
     totalLiquidity: before.totalLiquidity - liquidity,
+    kLast: await kLastAfter(context, chainId, reserve0, reserve1),
+    ...accumulatePrices(before, event.block.timestamp),
     updatedBlock: event.block.number,
   });
   await context.db.insert(liquidityEvent).values({
@@ -115,10 +186,12 @@ ponder.on("AIServiceAMM:Swapped", async ({ event, context }) => {
   const feeToken1 = (amount1 * BigInt(fee)) / FEE_DENOMINATOR;
   const price = priceOf(reserve0, reserve1)!; // a swap never empties a reserve
   const timestamp = event.block.timestamp;
+  const cumulative = accumulatePrices(before, timestamp);
 
   await context.db.update(pool, { chainId, poolId }).set((row) => ({
     reserve0,
     reserve1,
+    ...cumulative,
     volume0: row.volume0 + amount0,
     volume1: row.volume1 + amount1,
     feesToken1: row.feesToken1 + feeToken1,
@@ -176,7 +249,31 @@ ponder.on("AIServiceAMM:FeeUpdated", async ({ event, context }) => {
   const chainId = context.chain.id;
   const { poolId, oldFee, newFee, updatedBy } = event.args;
   await requirePool(context, chainId, poolId);
-  await context.db.update(pool, { chainId, poolId }).set({ fee: newFee, updatedBlock: event.block.number });
+  // Two functions emit FeeUpdated: `setFee` (alone; it stamps lastFeeUpdate) and `setFeeBounds`' clamp
+  // (right after its FeeBoundsSet, no other log between; lastFeeUpdate untouched). Adjacency alone does not
+  // tell them apart: one transaction (a multicall) may run a non-clamping setFeeBounds and then setFee on
+  // the same pool. The clamp's old fee, though, lies outside the bounds just set (it is emitted only when
+  // the fee moves), while setFee's old fee lies inside the pool's bounds, because a pool's fee always does
+  // (defaults are checked, setFee checks, bounds clamp). So: a clamp is a FeeUpdated whose previous log in
+  // the same transaction is FeeBoundsSet for the same pool with the old fee outside those bounds.
+  const previous =
+    event.log.logIndex > 0
+      ? await context.db.find(feeBoundsChange, {
+          chainId,
+          blockNumber: event.block.number,
+          logIndex: event.log.logIndex - 1,
+        })
+      : null;
+  const isClamp =
+    previous !== null &&
+    previous.txHash === event.transaction.hash &&
+    previous.poolId === poolId &&
+    (oldFee < previous.minFee || oldFee > previous.maxFee);
+  await context.db.update(pool, { chainId, poolId }).set({
+    fee: newFee,
+    ...(isClamp ? {} : { lastFeeUpdate: event.block.timestamp }),
+    updatedBlock: event.block.number,
+  });
   await context.db.insert(feeChange).values({
     chainId,
     blockNumber: event.block.number,
@@ -187,6 +284,7 @@ ponder.on("AIServiceAMM:FeeUpdated", async ({ event, context }) => {
     oldFee,
     newFee,
     updatedBy,
+    source: isClamp ? "setFeeBounds" : "setFee",
   });
 });
 
@@ -202,6 +300,76 @@ ponder.on("AIServiceAMM:FeeBoundsSet", async ({ event, context }) => {
     minFeeInterval: feeBounds.minInterval,
     updatedBlock: event.block.number,
   });
+  await context.db.insert(feeBoundsChange).values({
+    chainId,
+    blockNumber: event.block.number,
+    logIndex: event.log.logIndex,
+    poolId,
+    timestamp: event.block.timestamp,
+    txHash: event.transaction.hash,
+    minFee: feeBounds.minFee,
+    maxFee: feeBounds.maxFee,
+    maxFeeStep: feeBounds.maxStep,
+    minFeeInterval: feeBounds.minInterval,
+  });
+});
+
+// ─── Protocol-wide settings (amm_config) ─────────────────────────────────────────────────────────────
+
+/** The constructor's first event creates the chain's row; later ones (setDefaultFee) update it. */
+ponder.on("AIServiceAMM:DefaultFeeSet", async ({ event, context }) => {
+  const { fee, feeBounds } = event.args;
+  const defaults = {
+    defaultFee: fee,
+    defaultMinFee: feeBounds.minFee,
+    defaultMaxFee: feeBounds.maxFee,
+    defaultMaxFeeStep: feeBounds.maxStep,
+    defaultMinFeeInterval: feeBounds.minInterval,
+    updatedBlock: event.block.number,
+    updatedTimestamp: event.block.timestamp,
+  };
+  await context.db
+    .insert(ammConfig)
+    .values({
+      chainId: context.chain.id,
+      address: event.log.address,
+      // The contract's storage before its constructor goes on: not paused, no treasury yet (TreasurySet
+      // follows in the same constructor), protocol fee off (the deploy script's setProtocolFeeShare follows).
+      paused: false,
+      treasury: zeroAddress,
+      protocolFeeShareBps: 0,
+      createdBlock: event.block.number,
+      ...defaults,
+    })
+    .onConflictDoUpdate(defaults);
+});
+
+async function updateConfig(
+  context: Context,
+  event: { block: { number: bigint; timestamp: bigint } },
+  values: Partial<Pick<typeof ammConfig.$inferSelect, "paused" | "treasury" | "protocolFeeShareBps">>,
+) {
+  const chainId = context.chain.id;
+  await requireConfig(context, chainId);
+  await context.db
+    .update(ammConfig, { chainId })
+    .set({ ...values, updatedBlock: event.block.number, updatedTimestamp: event.block.timestamp });
+}
+
+ponder.on("AIServiceAMM:TreasurySet", async ({ event, context }) => {
+  await updateConfig(context, event, { treasury: event.args.treasury });
+});
+
+ponder.on("AIServiceAMM:ProtocolFeeShareSet", async ({ event, context }) => {
+  await updateConfig(context, event, { protocolFeeShareBps: event.args.shareBps });
+});
+
+ponder.on("AIServiceAMM:Paused", async ({ event, context }) => {
+  await updateConfig(context, event, { paused: true });
+});
+
+ponder.on("AIServiceAMM:Unpaused", async ({ event, context }) => {
+  await updateConfig(context, event, { paused: false });
 });
 
 ponder.on("AIServiceAMM:ProtocolFeeMinted", async ({ event, context }) => {

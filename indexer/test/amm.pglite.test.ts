@@ -2,7 +2,7 @@
 // `ponder start` (its own PGlite directory and schema) indexing two chains at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startIndexer, type Indexer } from "../lib/start";
-import { checkPoolsMatchChain, checkRoutes, waitForScenario } from "./checks";
+import { checkConfigMatchesChain, checkPoolsMatchChain, checkRoutes, waitForScenario } from "./checks";
 import { getJson, graphqlQuery, pollUntil, runScenario, type Scenario } from "./scenario";
 
 const CHAIN_A = 31350; // the full scenario, with two hours of time travel between its swap batches
@@ -38,6 +38,11 @@ describe("AMM indexer on PGlite, two chains", () => {
   it("pool rows and LP positions equal the contract's state, on both chains", async () => {
     await checkPoolsMatchChain(indexer, a);
     await checkPoolsMatchChain(indexer, b);
+  });
+
+  it("the amm_config row and /stats' settings equal the contract's, on both chains", async () => {
+    await checkConfigMatchesChain(indexer, a);
+    await checkConfigMatchesChain(indexer, b);
   });
 
   it("routes return the contract's fields, recomputed numbers, and reasons for bad input", async () => {

@@ -4,7 +4,7 @@ import net from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { startIndexer, type Indexer } from "../lib/start";
-import { checkPoolsMatchChain, checkRoutes, waitForScenario } from "./checks";
+import { checkConfigMatchesChain, checkPoolsMatchChain, checkRoutes, waitForScenario } from "./checks";
 import { runScenario, type Scenario } from "./scenario";
 
 const CHAIN_ID = 31351;
@@ -54,6 +54,10 @@ describe.skipIf(!serverUp)(`AMM indexer on PostgreSQL (${DATABASE_URL})`, () => 
 
   it("pool rows and LP positions equal the contract's state", async () => {
     await checkPoolsMatchChain(indexer, scenario);
+  });
+
+  it("the amm_config row and /stats' settings equal the contract's", async () => {
+    await checkConfigMatchesChain(indexer, scenario);
   });
 
   it("routes return the contract's fields, recomputed numbers, and reasons for bad input", async () => {

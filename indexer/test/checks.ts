@@ -38,7 +38,8 @@ export async function checkPoolsMatchChain(indexer: Indexer, scenario: Scenario)
     const { pool } = await graphqlQuery(
       indexer.url,
       `{ pool(chainId: ${chainId}, poolId: "${poolId}") {
-          token0 token1 reserve0 reserve1 totalLiquidity fee minFee maxFee maxFeeStep minFeeInterval swapCount } }`,
+          token0 token1 reserve0 reserve1 totalLiquidity fee minFee maxFee maxFeeStep minFeeInterval swapCount
+          lastFeeUpdate kLast price0CumulativeLast price1CumulativeLast blockTimestampLast } }`,
     );
     expect(pool).toEqual({
       token0: onChain.token0.toLowerCase(),
@@ -52,6 +53,11 @@ export async function checkPoolsMatchChain(indexer: Indexer, scenario: Scenario)
       maxFeeStep: onChain.feeBounds.maxStep,
       minFeeInterval: onChain.feeBounds.minInterval,
       swapCount: scenario.swaps.filter((s) => s.poolId === poolId).length,
+      lastFeeUpdate: onChain.lastFeeUpdate.toString(),
+      kLast: onChain.kLast.toString(),
+      price0CumulativeLast: onChain.price0CumulativeLast.toString(),
+      price1CumulativeLast: onChain.price1CumulativeLast.toString(),
+      blockTimestampLast: onChain.blockTimestampLast.toString(),
     });
 
     const { lpPositions } = await graphqlQuery(
@@ -242,4 +248,60 @@ export async function checkRoutes(indexer: Indexer, scenario: Scenario) {
     expect(response.status, path).toBe(status);
     expect(response.body.error, path).toMatch(reason);
   }
+}
+
+/**
+ * The `amm_config` row (GraphQL) and `/stats`' settings equal the contract's: `paused()`, `treasury()`,
+ * `protocolFeeShareBps()`, and the default fee and bounds of its last `DefaultFeeSet` (no getter exists).
+ * The row was created by the AMM's deployment: the contract has no code the block before `createdBlock`.
+ */
+export async function checkConfigMatchesChain(indexer: Indexer, scenario: Scenario) {
+  const chainId = scenario.anvil.chainId;
+  const { client, abis } = scenario;
+  const address = scenario.deployment.contracts.AIServiceAMM;
+  const read = { address, abi: abis.aiServiceAmmAbi } as const;
+  const [paused, treasury, protocolFeeShareBps, defaultFeeLogs] = await Promise.all([
+    client.readContract({ ...read, functionName: "paused" }),
+    client.readContract({ ...read, functionName: "treasury" }),
+    client.readContract({ ...read, functionName: "protocolFeeShareBps" }),
+    client.getContractEvents({ ...read, eventName: "DefaultFeeSet", fromBlock: 0n }),
+  ]);
+  const defaults = defaultFeeLogs.at(-1)!.args;
+  const { ammConfig } = await graphqlQuery(
+    indexer.url,
+    `{ ammConfig(chainId: ${chainId}) {
+        address paused treasury protocolFeeShareBps defaultFee defaultMinFee defaultMaxFee defaultMaxFeeStep
+        defaultMinFeeInterval createdBlock } }`,
+  );
+  expect(ammConfig).toMatchObject({
+    address: address.toLowerCase(),
+    paused,
+    treasury: treasury.toLowerCase(),
+    protocolFeeShareBps,
+    defaultFee: defaults.fee,
+    defaultMinFee: defaults.feeBounds!.minFee,
+    defaultMaxFee: defaults.feeBounds!.maxFee,
+    defaultMaxFeeStep: defaults.feeBounds!.maxStep,
+    defaultMinFeeInterval: defaults.feeBounds!.minInterval,
+  });
+  const createdBlock = BigInt(ammConfig.createdBlock);
+  expect(createdBlock).toBe(defaultFeeLogs[0]!.blockNumber);
+  expect(await client.getCode({ address, blockNumber: createdBlock - 1n })).toBeUndefined();
+  expect(await client.getCode({ address, blockNumber: createdBlock })).toMatch(/^0x[0-9a-f]{2,}$/);
+
+  const stats = await getJson(`${indexer.url}/stats?chainId=${chainId}`);
+  expect(stats.status).toBe(200);
+  expect(stats.body).toMatchObject({ paused, protocolFeeShareBps });
+}
+
+/** Waits until the indexer has indexed the scenario's last block and `ready` holds over GraphQL. */
+export async function waitForIndexed(
+  indexer: Indexer,
+  scenario: Scenario,
+  graphql: string,
+  ready: (data: any) => boolean,
+  what: string,
+) {
+  await waitForBlock(indexer.url, scenario.anvil.chainId, scenario.lastBlock);
+  return pollUntil(() => graphqlQuery(indexer.url, graphql), ready, { what, timeoutMs: 30_000 });
 }

@@ -1,7 +1,8 @@
 // A real AMM scenario on a local anvil, shared by the indexer tests: deploy with the real deploy script,
 // create pools, add and remove liquidity, swap (single and multi-hop, exact in and out), move a fee, travel
-// in time, transfer LP shares. Everything the tests expect is computed here from the transactions' own
-// receipts and on-chain reads — never from the indexer.
+// in time, transfer LP shares; afterwards, `write` sends any further transaction (admin calls included).
+// Everything the tests expect is computed here from the transactions' own receipts and on-chain reads —
+// never from the indexer.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -13,6 +14,7 @@ import {
   defineChain,
   http,
   parseEventLogs,
+  type Abi,
   parseUnits,
   type Address,
   type Hash,
@@ -80,6 +82,17 @@ export type Scenario = {
   timeTravel: boolean;
   /** One more exact-in swap by the deployer, recorded like the others (for live-indexing checks). */
   swap: (poolId: bigint, tokenIn: Address, amountIn: bigint) => Promise<SwapRecord>;
+  /**
+   * Sends one transaction from `account` — an AMM function, or `target`'s (e.g. the AccessManager) — and
+   * waits for it; throws with the decoded reason if it reverts. Its liquidity events are recorded and
+   * `lastBlock` moves to its block. Not for swaps (use `swap`, which records them).
+   */
+  write: (
+    account: PrivateKeyAccount,
+    functionName: string,
+    args: readonly unknown[],
+    target?: { address: Address; abi: Abi },
+  ) => Promise<TransactionReceipt>;
 };
 
 /** Starts anvil (interval mining) for `chainId`, deploys the protocol and plays the scenario. */
@@ -119,6 +132,7 @@ async function play(
     createWalletClient({ account, chain, transport: http(anvil.rpcUrl) });
   const { AIServiceAMM: amm, GPUH, LLMT, STOR } = deployment.contracts;
   const receipts: TransactionReceipt[] = [];
+  const liquidity: LiquidityRecord[] = [];
 
   // Sends several transactions at once (each account's nonces in order) and waits for all of them.
   const send = async (txs: Promise<Hash>[]) => {
@@ -128,7 +142,27 @@ async function play(
       if (receipt.status !== "success") throw new Error(await revertReason(receipt));
     }
     receipts.push(...mined);
+    for (const receipt of mined) await recordLiquidity(receipt);
     return mined;
+  };
+  const recordLiquidity = async (receipt: TransactionReceipt) => {
+    const logs = parseEventLogs({
+      abi: abis.aiServiceAmmAbi,
+      eventName: ["LiquidityAdded", "LiquidityRemoved"],
+      logs: receipt.logs,
+    });
+    if (logs.length === 0) return;
+    const { timestamp } = await client.getBlock({ blockNumber: receipt.blockNumber });
+    for (const log of logs) {
+      liquidity.push({
+        poolId: log.args.poolId,
+        blockNumber: log.blockNumber,
+        logIndex: log.logIndex,
+        timestamp: Number(timestamp),
+        reserve0: log.args.reserve0,
+        reserve1: log.args.reserve1,
+      });
+    }
   };
   const revertReason = async (receipt: TransactionReceipt) => {
     const tx = await client.getTransaction({ hash: receipt.transactionHash });
@@ -147,7 +181,10 @@ async function play(
       let reason = (error as Error).message.split("\n")[0];
       if (decoded?.data) {
         try {
-          const { errorName, args } = decodeErrorResult({ abi: abis.aiServiceAmmAbi, data: decoded.data });
+          const { errorName, args } = decodeErrorResult({
+            abi: [...abis.aiServiceAmmAbi, ...abis.accessManagerAbi],
+            data: decoded.data,
+          });
           reason = `${errorName}(${(args ?? []).join(", ")})`;
         } catch {
           reason = `revert data ${decoded.data}`;
@@ -172,13 +209,18 @@ async function play(
         args: [amm, 2n ** 255n],
       }),
   });
-  const ammAs = (account: PrivateKeyAccount) => ({
+  const ammAs = (
+    account: PrivateKeyAccount,
+    target: { address: Address; abi: Abi } = {
+      address: amm,
+      abi: abis.aiServiceAmmAbi,
+    },
+  ) => ({
     write: (functionName: string, args: readonly unknown[]) =>
       // A fixed gas limit: anvil estimates against the latest block's timestamp, where the TWAP accumulators
       // do not move, so an estimate can fall short by their first SSTOREs when the transaction lands.
       wallet(account).writeContract({
-        address: amm,
-        abi: abis.aiServiceAmmAbi,
+        ...target,
         functionName,
         args,
         gas: 1_000_000n,
@@ -308,25 +350,6 @@ async function play(
     ammAs(bob).write("swapExactInputSingle", [0n, GPUH, e18(1_234), 0n, bob.address, FAR_DEADLINE]),
   ]);
 
-  const liquidity: LiquidityRecord[] = [];
-  for (const receipt of receipts) {
-    const logs = parseEventLogs({
-      abi: abis.aiServiceAmmAbi,
-      eventName: ["LiquidityAdded", "LiquidityRemoved"],
-      logs: receipt.logs,
-    });
-    for (const log of logs) {
-      const { timestamp } = await client.getBlock({ blockNumber: receipt.blockNumber });
-      liquidity.push({
-        poolId: log.args.poolId,
-        blockNumber: log.blockNumber,
-        logIndex: log.logIndex,
-        timestamp: Number(timestamp),
-        reserve0: log.args.reserve0,
-        reserve1: log.args.reserve1,
-      });
-    }
-  }
   const byOrder = (
     a: { blockNumber: bigint; logIndex: number },
     b: { blockNumber: bigint; logIndex: number },
@@ -361,6 +384,11 @@ async function play(
       const record = swaps[count]!;
       scenario.lastBlock = record.blockNumber;
       return record;
+    },
+    write: async (account, functionName, args, target) => {
+      const [receipt] = await send([ammAs(account, target).write(functionName, args)]);
+      scenario.lastBlock = receipt!.blockNumber;
+      return receipt!;
     },
   };
   return scenario;

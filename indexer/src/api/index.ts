@@ -1,5 +1,5 @@
 import { db } from "ponder:api";
-import schema, { candle, liquidityEvent, pool, swap } from "ponder:schema";
+import schema, { ammConfig, candle, liquidityEvent, pool, swap } from "ponder:schema";
 import { Hono, type Context } from "hono";
 import { and, asc, count, desc, eq, graphql, gt, gte, lte, sql, sum } from "ponder";
 import { getAddress } from "viem";
@@ -11,7 +11,7 @@ import { aggregateCandles, feeApr, realizedVolatility, SECONDS_PER_YEAR, type Ca
 //   GET /pools?chainId=                          → { pools: PoolSummary[] }
 //   GET /pools/:chainId/:poolId/stats?window=    → PoolStats
 //   GET /pools/:chainId/:poolId/candles?interval=&from=&to=
-//   GET /stats?chainId=                          → protocol totals for one chain
+//   GET /stats?chainId=                          → protocol totals and settings for one chain
 // Bad input → 400 { error }, naming the parameter; unknown pool → 404 { error }.
 // Amounts are raw token units as decimal strings; fees are pips (1e6 = 100 %) as numbers.
 // "Now" for every window is the timestamp of the chain's latest indexed block, not the wall clock.
@@ -248,12 +248,17 @@ app.get("/pools/:chainId/:poolId/candles", async (c) => {
   });
 });
 
-// GET /stats?chainId=<id> — pool count, TVL per token (sum of reserves over pools) and 24 h volume per pool.
+// GET /stats?chainId=<id> — pool count, TVL per token (sum of reserves over pools), 24 h volume per pool,
+// and the AMM's pause state and protocol fee share (null until its deployment is indexed).
 app.get("/stats", async (c) => {
   const chainParam = query(c, "chainId");
   if (chainParam === undefined) throw new BadRequest("chainId is required");
   const { chainId, now } = await parseChain(chainParam);
-  const [pools, volumes] = await Promise.all([
+  const [[config], pools, volumes] = await Promise.all([
+    db
+      .select({ paused: ammConfig.paused, protocolFeeShareBps: ammConfig.protocolFeeShareBps })
+      .from(ammConfig)
+      .where(eq(ammConfig.chainId, chainId)),
     db.select().from(pool).where(eq(pool.chainId, chainId)).orderBy(asc(pool.poolId)),
     db
       .select({
@@ -283,6 +288,8 @@ app.get("/stats", async (c) => {
   return c.json({
     chainId,
     asOf: now,
+    paused: config?.paused ?? null,
+    protocolFeeShareBps: config?.protocolFeeShareBps ?? null,
     poolCount: pools.length,
     tvl: [...tvl.entries()]
       .sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
