@@ -2,11 +2,19 @@ import type { Address, PublicClient } from "viem";
 import type { Store } from "../store/store.js";
 
 /**
- * Hands out nonces for one sender. The next nonce is the larger of the node's pending count and one past the
- * highest nonce of a pending intent in the store — so a signed transaction the node has not seen yet (stored,
- * then the process died before broadcasting) still holds its nonce. Allocation and storing are serialized:
- * `withNextNonce` runs its callback under a lock, and the callback stores the signed transaction before the
- * lock is released. A nonce whose callback throws was never stored, so it is simply handed out again.
+ * Hands out nonces for one sender. A nonce is held by every pending intent in the store — so a signed
+ * transaction the node has not seen yet (stored, then the process died before broadcasting) keeps its nonce —
+ * and by whatever the node's pending count covers. The next nonce is the lowest one that is free:
+ *
+ * - a nonce an intent held when it `failed` (every attempt refused), if the chain has not used it yet (≥ the
+ *   latest count) and no pending intent holds it now. It must be reused first: a later intent may already
+ *   have been broadcast with the nonce after it, and can never mine until this gap is filled;
+ * - otherwise the lowest nonce from the node's pending count up that no pending intent holds (the node's
+ *   pending count stops at a gap, so a gap below our stored intents is found here too).
+ *
+ * Allocation and storing are serialized: `withNextNonce` runs its callback under a lock, and the callback
+ * stores the signed transaction before the lock is released. A nonce whose callback throws was never stored,
+ * so it is simply handed out again.
  */
 export class NonceManager {
   #queue: Promise<unknown> = Promise.resolve();
@@ -19,9 +27,17 @@ export class NonceManager {
   ) {}
 
   async next(): Promise<number> {
-    const chainNonce = await this.client.getTransactionCount({ address: this.address, blockTag: "pending" });
-    const stored = this.store.maxPendingNonce(this.chainId, this.address);
-    return stored === undefined ? chainNonce : Math.max(chainNonce, stored + 1);
+    const [latest, pending] = await Promise.all([
+      this.client.getTransactionCount({ address: this.address, blockTag: "latest" }),
+      this.client.getTransactionCount({ address: this.address, blockTag: "pending" }),
+    ]);
+    const held = new Set(this.store.intentNonces(this.chainId, this.address, "pending"));
+    const freed = this.store
+      .intentNonces(this.chainId, this.address, "failed")
+      .find((n) => n >= latest && !held.has(n));
+    let next = Math.max(latest, pending);
+    while (held.has(next)) next++;
+    return freed !== undefined && freed < next ? freed : next;
   }
 
   withNextNonce<T>(fn: (nonce: number) => Promise<T>): Promise<T> {

@@ -1,0 +1,162 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  encodeFunctionData,
+  http,
+  parseEther,
+  parseGwei,
+  toHex,
+  type Address,
+  type Hex,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { aiServiceAmmAbi } from "../../../generated/abis.js";
+import { startAnvil } from "../../../scripts/lib/anvil.js";
+import { createChainClients, type ChainClients } from "../clients.js";
+import { Secret } from "../config.js";
+import { createLogger } from "../log.js";
+import { openStore, type Store } from "../store/store.js";
+import { anvilKeys, startTestChain, type TestChain } from "../testing/chain.js";
+import { TxManager, type TxHooks, type TxPolicy } from "./sender.js";
+
+// How the transaction layer recovers when things go wrong: a transaction that reverts on chain, a node that
+// refuses a transaction for good, a nonce taken by someone else, a node that says "nonce too low" while the
+// chain says otherwise, a dry run over a store holding pending intents. Real anvil, real deployment, real
+// SQLite files; failures are produced by real chain state (balances, governance calls, competing
+// transactions), never by faking an answer.
+const chainId = 31342;
+const keeperKey = anvilKeys[1];
+const keeperAccount = privateKeyToAccount(keeperKey);
+const keeper = keeperAccount.address;
+
+let chain: TestChain;
+let amm: Address;
+let pools: bigint[];
+const dir = mkdtempSync(path.join(tmpdir(), "keeper-recovery-"));
+const logLines: string[] = [];
+const log = createLogger({ keeper: "test", level: "debug", write: (l) => logLines.push(l) });
+
+const policy: TxPolicy = {
+  stuckBlocks: 1_000,
+  stuckSeconds: 600,
+  feeBumpPercent: 12.5,
+  maxFeePerGas: parseGwei("1000"),
+  maxAttempts: 5,
+  waitSeconds: 20,
+  pollMs: 100,
+  gasMultiplier: 1.2,
+};
+
+function manager(
+  store: Store,
+  options: { dryRun?: boolean; hooks?: TxHooks; policy?: Partial<TxPolicy>; clients?: ChainClients } = {},
+) {
+  const clients =
+    options.clients ??
+    createChainClients({
+      chainId,
+      rpcUrls: [chain.anvil.rpcUrl],
+      privateKey: new Secret(keeperKey),
+      pollingIntervalMs: 100,
+    });
+  return new TxManager(clients, store, log, { ...policy, ...options.policy }, options);
+}
+
+const setFee = (intentId: string, poolId: bigint, fee: number) => ({
+  intentId,
+  address: amm,
+  abi: aiServiceAmmAbi,
+  functionName: "setFee",
+  args: [poolId, fee],
+});
+const setFeeData = (poolId: bigint, fee: number) =>
+  encodeFunctionData({ abi: aiServiceAmmAbi, functionName: "setFee", args: [poolId, fee] });
+
+const feeOf = async (poolId: bigint) =>
+  (
+    await chain.client.readContract({
+      address: amm,
+      abi: aiServiceAmmAbi,
+      functionName: "getPool",
+      args: [poolId],
+    })
+  ).fee;
+const nonceOf = () => chain.client.getTransactionCount({ address: keeper });
+const pendingNonceOf = () => chain.client.getTransactionCount({ address: keeper, blockTag: "pending" });
+const setBalance = (wei: bigint) => chain.rpc("anvil_setBalance", [keeper, toHex(wei)]);
+const dbFile = (name: string) => path.join(dir, `${name}.sqlite`);
+
+beforeAll(async () => {
+  chain = await startTestChain(chainId, { FEE_KEEPER: keeper, MIN_FEE_INTERVAL: "0" });
+  amm = chain.deployment.contracts.AIServiceAMM;
+  pools = await chain.createPools(6);
+});
+
+afterEach(async () => {
+  // Whatever a test did to the chain, the next one starts from a clean node: automining, an empty pool, a
+  // funded keeper and a low base fee.
+  await chain.rpc("evm_setAutomine", [true]);
+  await chain.rpc("anvil_dropAllTransactions");
+  await setBalance(parseEther("10000"));
+  await chain.rpc("anvil_setNextBlockBaseFeePerGas", [toHex(parseGwei("1"))]);
+  await chain.rpc("evm_mine");
+});
+
+afterAll(async () => {
+  await chain?.stop();
+});
+
+describe("transaction layer recovery", () => {
+  it("reuses the nonce of an intent that failed behind a later one, so the later one can mine", async () => {
+    const store = openStore(dbFile("gap"));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const tx = manager(store, {
+      policy: { waitSeconds: 10 },
+      hooks: {
+        async onStored({ intentId }) {
+          if (intentId === "gap:a") await held; // A is signed and stored, not broadcast yet
+        },
+      },
+    });
+    const nonce = await nonceOf();
+
+    const a = tx.send(setFee("gap:a", pools[1]!, 3_100));
+    await until(() => store.getIntent("gap:a") !== undefined);
+    const b = tx.send(setFee("gap:b", pools[2]!, 3_100));
+    await until(() => store.getIntent("gap:b")?.attempts[0]?.status === "broadcast");
+    expect(store.getIntent("gap:b")!.intent.nonce).toBe(nonce + 1);
+    expect(await pendingNonceOf()).toBe(nonce); // B waits in the node's queue behind the gap at A's nonce
+
+    // A's broadcast is then refused for good (no funds for its gas): A fails, its nonce is free again.
+    await setBalance(1n);
+    release();
+    expect(await a).toMatchObject({ status: "failed", nonce });
+    await setBalance(parseEther("10000"));
+
+    // The next write takes A's nonce, which lets B mine too.
+    const c = await tx.send(setFee("gap:c", pools[3]!, 3_100));
+    expect(c).toMatchObject({ status: "mined", nonce });
+    await chain.rpc("evm_mine"); // in case the node left B for the next block
+    expect(await b).toMatchObject({ status: "mined", nonce: nonce + 1 });
+    expect(await nonceOf()).toBe(nonce + 2);
+    expect([await feeOf(pools[1]!), await feeOf(pools[2]!), await feeOf(pools[3]!)]).toEqual([
+      3_000, 3_100, 3_100,
+    ]);
+    store.close();
+  });
+});
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
