@@ -151,6 +151,134 @@ describe("transaction layer recovery", () => {
     ]);
     store.close();
   });
+
+  it("sends a failed intent again with its new call: a replacement carries the new data, not the old", async () => {
+    const store = openStore(dbFile("again-data"));
+    const pool = pools[4]!;
+    const tx = manager(store, {
+      policy: { stuckBlocks: 2 },
+      hooks: {
+        async onStored({ attempt }) {
+          if (attempt === 1) await setBalance(1n); // the first series is refused: no funds for gas
+        },
+      },
+    });
+    const nonce = await nonceOf();
+    const failed = await tx.send(setFee("again:data", pool, 3_200));
+    expect(failed).toMatchObject({ status: "failed", nonce });
+    expect(failed.reason).toMatch(/insufficient funds/i);
+    await setBalance(parseEther("10000"));
+
+    // Sent again under the same id with another fee; its first attempt gets stuck (priced out by a base-fee
+    // jump) and is replaced.
+    await chain.rpc("evm_setAutomine", [false]);
+    const sending = tx.send(setFee("again:data", pool, 3_300));
+    await until(() => store.getIntent("again:data")?.attempts[1]?.status === "broadcast");
+    await chain.rpc("anvil_setNextBlockBaseFeePerGas", [toHex(parseGwei("100"))]);
+    let done = false;
+    void sending.finally(() => (done = true));
+    while (!done) {
+      await chain.rpc("evm_mine");
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    const outcome = await sending;
+
+    expect(outcome).toMatchObject({ status: "mined", nonce });
+    const { intent, attempts } = store.getIntent("again:data")!;
+    expect(intent).toMatchObject({
+      data: setFeeData(pool, 3_300),
+      label: `setFee(${pool}, 3300)`,
+      minedHash: outcome.hash,
+    });
+    expect(attempts[0]).toMatchObject({ attempt: 1, status: "dead" });
+    expect(attempts.length).toBeGreaterThanOrEqual(3); // the new series' first attempt was replaced
+    expect(attempts.at(-1)).toMatchObject({ hash: outcome.hash, status: "mined" });
+    expect((await chain.client.getTransaction({ hash: outcome.hash! })).input).toBe(setFeeData(pool, 3_300));
+    expect(await feeOf(pool)).toBe(3_300);
+    store.close();
+  });
+
+  it("fails a re-sent intent whose new attempt is refused, whatever the old series' attempts did", async () => {
+    const store = openStore(dbFile("again-dead"));
+    const pool = pools[5]!;
+    let drainAt = 0;
+    const tx = manager(store, {
+      policy: { waitSeconds: 8 },
+      hooks: {
+        async onStored({ attempt }) {
+          if (attempt === drainAt) await setBalance(1n);
+        },
+      },
+    });
+    const nonce = await nonceOf();
+
+    // First series: broadcast, then another transaction of the same key takes its nonce.
+    await chain.rpc("evm_setAutomine", [false]);
+    const first = tx.send(setFee("again:dead", pool, 3_200));
+    await until(() => store.getIntent("again:dead")?.attempts[0]?.status === "broadcast");
+    const other = createWalletClient({ account: keeperAccount, transport: http(chain.anvil.rpcUrl) });
+    await other.sendTransaction({
+      chain: null,
+      to: keeper,
+      value: 0n,
+      nonce,
+      gas: 21_000n,
+      maxFeePerGas: parseGwei("200"),
+      maxPriorityFeePerGas: parseGwei("100"),
+    });
+    await chain.rpc("evm_mine");
+    await chain.rpc("evm_setAutomine", [true]);
+    expect(await first).toMatchObject({ status: "failed", nonce });
+    expect(store.getIntent("again:dead")!.attempts[0]!.status).toBe("broadcast");
+
+    // Second series: refused by the node (no funds). Its old attempt (other nonce, dead) cannot mine any
+    // more, so nothing can: the intent fails at once instead of waiting for the old one.
+    drainAt = 2;
+    const started = Date.now();
+    const again = await tx.send(setFee("again:dead", pool, 3_200));
+    expect(again).toMatchObject({ status: "failed", nonce: nonce + 1 });
+    expect(again.reason).toMatch(/insufficient funds/i);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(store.getIntent("again:dead")!.attempts.map((a) => [a.nonce, a.status])).toEqual([
+      [nonce, "dead"],
+      [nonce + 1, "rejected"],
+    ]);
+    expect(await nonceOf()).toBe(nonce + 1);
+    store.close();
+  });
+
+  it("settles an intent by the receipt of an attempt the node had refused", async () => {
+    const store = openStore(dbFile("refused-mined"));
+    const pool = pools[5]!;
+    const tx = manager(store, {
+      policy: { stuckSeconds: 1, maxAttempts: 2 },
+      hooks: {
+        async onStored({ attempt }) {
+          if (attempt === 2) await setBalance(1n); // the node refuses the replacement: no funds for gas
+        },
+      },
+    });
+    const nonce = await nonceOf();
+    await chain.rpc("evm_setAutomine", [false]);
+    const sending = tx.send(setFee("refused:mined", pool, 3_100));
+    await until(() => store.getIntent("refused:mined")?.attempts[1]?.status === "rejected");
+    const [first, second] = store.getIntent("refused:mined")!.attempts;
+    expect(first).toMatchObject({ status: "replaced", nonce });
+    expect(second!.error).toMatch(/insufficient funds/i);
+
+    // The refused replacement reaches the chain anyway (another node had it, or this one takes it later).
+    await setBalance(parseEther("10000"));
+    await chain.client.sendRawTransaction({ serializedTransaction: second!.rawTx as Hex });
+    await chain.rpc("evm_mine");
+    const outcome = await sending;
+    expect(outcome).toMatchObject({ status: "mined", hash: second!.hash, nonce });
+    expect(store.getIntent("refused:mined")!.intent).toMatchObject({
+      status: "mined",
+      minedHash: second!.hash,
+    });
+    expect(await feeOf(pool)).toBe(3_100);
+    store.close();
+  });
 });
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {

@@ -282,10 +282,15 @@ export class TxManager {
       if (intent.status !== "pending") return this.outcomeOf(intentId, resumed);
       if (this.#stopping) return this.pending(intentId, resumed, log);
       const latest = attempts.at(-1)!;
+      // Every attempt with the intent's nonce competes for it — replaced ones, refused ones (another node may
+      // have taken them), and those of an earlier series that used the same nonce — so any of their receipts
+      // settles the intent. Attempts of an earlier series with another nonce can no longer matter.
+      const contenders = attempts.filter((a) => a.nonce === intent.nonce);
+      const series = contenders.filter((a) => a.status !== "dead");
 
       try {
-        // 1. Is any attempt (a replaced one may win the race) mined?
-        const receipt = await this.findReceipt(attempts);
+        // 1. Is any attempt (a replaced or refused one may win the race) mined?
+        const receipt = await this.findReceipt(contenders);
         if (receipt) return this.finish(intentId, receipt, resumed, log);
 
         // 2. Has the nonce been used by a transaction that is not ours?
@@ -295,7 +300,7 @@ export class TxManager {
         });
         if (confirmed > intent.nonce) {
           await sleep(this.policy.pollMs);
-          const late = await this.findReceipt(attempts);
+          const late = await this.findReceipt(contenders);
           if (late) return this.finish(intentId, late, resumed, log);
           const reason = `nonce ${intent.nonce} was used by another transaction`;
           this.store.resolveIntent(intentId, "failed", { error: reason });
@@ -309,7 +314,9 @@ export class TxManager {
           rebroadcast = false;
           const result = await this.broadcast(latest, log);
           if (result === "rejected") {
-            const mayStillMine = attempts.some(
+            // Only this series' attempts can still take the nonce: an earlier series' are dead (refused, or
+            // their nonce went to another transaction).
+            const mayStillMine = series.some(
               (a) => a !== latest && a.broadcastAt !== null && a.status !== "rejected",
             );
             if (!mayStillMine) {
@@ -338,9 +345,9 @@ export class TxManager {
           Date.now() - since >= this.policy.stuckSeconds * 1000;
         if (stuck) {
           forceReplace = false;
-          if (attempts.length >= this.policy.maxAttempts) {
+          if (series.length >= this.policy.maxAttempts) {
             if (!warnedCap)
-              log.warn("stuck, but the attempt limit is reached: waiting", { attempts: attempts.length });
+              log.warn("stuck, but the attempt limit is reached: waiting", { attempts: series.length });
             warnedCap = true;
           } else {
             const replaced = await this.replace(intent.id, fresh, log);
@@ -369,9 +376,9 @@ export class TxManager {
     return { ...this.outcomeOf(intentId, resumed), status: "pending" };
   }
 
+  /** The receipt of any of these attempts, newest first: whatever a node said when it was broadcast. */
   private async findReceipt(attempts: TxAttemptRow[]): Promise<TransactionReceipt | undefined> {
     for (const attempt of [...attempts].reverse()) {
-      if (attempt.status === "rejected") continue;
       try {
         return await this.clients.publicClient.getTransactionReceipt({ hash: attempt.hash as Hex });
       } catch (error) {
