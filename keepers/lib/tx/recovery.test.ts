@@ -113,6 +113,71 @@ afterAll(async () => {
 });
 
 describe("transaction layer recovery", () => {
+  it("sends a reverted intent again once a fresh simulation passes (new attempt series); a mined one never", async () => {
+    const store = openStore(dbFile("reverted"));
+    const tx = manager(store);
+    const pool = pools[0]!;
+    const admin = createWalletClient({
+      account: privateKeyToAccount(anvilKeys[0]),
+      transport: http(chain.anvil.rpcUrl),
+    });
+    const setMaxFee = (maxFee: number) =>
+      admin.writeContract({
+        chain: null,
+        address: amm,
+        abi: aiServiceAmmAbi,
+        functionName: "setFeeBounds",
+        args: [pool, { minFee: 500, maxFee, maxStep: 1_000, minInterval: 0 }],
+        maxPriorityFeePerGas: parseGwei("50"),
+        maxFeePerGas: parseGwei("100"),
+      });
+    const nonce = await nonceOf();
+
+    // The keeper's setFee(3 500) is in the node's pool when governance lowers the pool's maxFee to 3 200 in
+    // the same block, ordered first (higher tip): the keeper's transaction mines and reverts.
+    await chain.rpc("evm_setAutomine", [false]);
+    const first = tx.send(setFee("again:reverted", pool, 3_500));
+    await until(() => store.getIntent("again:reverted")?.attempts[0]?.status === "broadcast");
+    const narrowed = await setMaxFee(3_200);
+    await chain.rpc("evm_mine");
+    await chain.rpc("evm_setAutomine", [true]);
+    expect(await first).toMatchObject({ status: "reverted", nonce, attempts: 1 });
+    expect((await chain.client.getTransactionReceipt({ hash: narrowed })).status).toBe("success");
+    expect(await feeOf(pool)).toBe(3_000);
+    expect(await nonceOf()).toBe(nonce + 1);
+
+    // The same id later (the fee keeper's id does not change: the revert left lastFeeUpdate alone). While the
+    // cause holds, the fresh simulation fails and nothing is signed.
+    const blocked = await tx.send(setFee("again:reverted", pool, 3_500));
+    expect(blocked).toMatchObject({ status: "simulation-failed" });
+    expect(blocked.reason).toContain("FeeOutOfBounds");
+    expect(store.getIntent("again:reverted")!.attempts).toHaveLength(1);
+    expect(store.getIntent("again:reverted")!.intent.status).toBe("reverted");
+    expect(await nonceOf()).toBe(nonce + 1);
+
+    // Governance widens the bounds again: the same id acts again, as a new series with a new nonce.
+    await chain.client.waitForTransactionReceipt({ hash: await setMaxFee(10_000) });
+    const again = await tx.send(setFee("again:reverted", pool, 3_500));
+    expect(again).toMatchObject({ status: "mined", nonce: nonce + 1, attempts: 2, resumed: false });
+    expect(await feeOf(pool)).toBe(3_500);
+    const { intent, attempts } = store.getIntent("again:reverted")!;
+    expect(intent).toMatchObject({ status: "mined", minedHash: again.hash, nonce: nonce + 1, error: null });
+    expect(attempts.map((a) => [a.attempt, a.nonce, a.status])).toEqual([
+      [1, nonce, "mined"], // the reverted transaction
+      [2, nonce + 1, "mined"],
+    ]);
+
+    // Mined: never sent again, whatever the caller asks.
+    expect(await tx.send(setFee("again:reverted", pool, 4_000))).toMatchObject({
+      status: "mined",
+      resumed: true,
+      hash: again.hash,
+    });
+    expect(await nonceOf()).toBe(nonce + 2);
+    expect(await feeOf(pool)).toBe(3_500);
+    store.close();
+  });
+
   it("reuses the nonce of an intent that failed behind a later one, so the later one can mine", async () => {
     const store = openStore(dbFile("gap"));
     let release!: () => void;

@@ -130,19 +130,24 @@ export class TxManager {
     }
   }
 
-  /** Performs a write at most once per intent id; see the class comment. */
+  /**
+   * Performs a write at most once per intent id; see the class comment. A `pending` intent is resumed, a
+   * `mined` one reported. A `failed` or `reverted` one may be sent again: after
+   * a fresh simulation passes, as a new attempt series (new nonce, the request's call), so that a keeper whose
+   * id for the effect does not change (the fee keeper's, after a revert) can act again.
+   */
   async send(request: WriteRequest): Promise<TxOutcome> {
     const log = this.log.child("tx", { intentId: request.intentId });
     if (this.#stopping) throw new KeeperError("transaction layer is stopping", { retryable: true });
     const existing = this.store.getIntent(request.intentId);
-    if (existing && existing.intent.status !== "failed") {
-      if (existing.intent.status === "pending") {
-        log.info("intent already stored: resuming it instead of creating a new transaction", {
-          nonce: existing.intent.nonce,
-          attempts: existing.attempts.length,
-        });
-        return this.drive(request.intentId, true);
-      }
+    if (existing?.intent.status === "pending") {
+      log.info("intent already stored: resuming it instead of creating a new transaction", {
+        nonce: existing.intent.nonce,
+        attempts: existing.attempts.length,
+      });
+      return this.drive(request.intentId, true);
+    }
+    if (existing?.intent.status === "mined") {
       log.info("intent already mined: not sending again", {
         status: existing.intent.status,
         hash: existing.intent.minedHash,
@@ -172,6 +177,14 @@ export class TxManager {
       args: request.args ?? [],
     } as Parameters<typeof encodeFunctionData>[0]);
     const value = request.value ?? 0n;
+
+    if (existing)
+      log.info(`intent ${existing.intent.status} before; simulation passes: sending it again`, {
+        previousNonce: existing.intent.nonce,
+        previousError: existing.intent.error,
+        previousAttempts: existing.attempts.length,
+        dryRun: this.options.dryRun ?? false,
+      });
 
     if (this.options.dryRun) {
       log.info("dry run: simulation passed, not sending", {
