@@ -344,6 +344,40 @@ describe("transaction layer recovery", () => {
     expect(await feeOf(pool)).toBe(3_100);
     store.close();
   });
+
+  it("in dry-run mode never broadcasts an intent a previous run left pending: it reports it", async () => {
+    const file = dbFile("dry-pending");
+    const nonce = await nonceOf();
+    await chain.rpc("evm_setAutomine", [false]);
+    // A real run stores and broadcasts, then stops before the transaction mines; the node loses it.
+    const first = openStore(file);
+    const live = manager(first);
+    const sending = live.send(setFee("dry:pending", pools[1]!, 3_200));
+    await until(() => first.getIntent("dry:pending")?.attempts[0]?.status === "broadcast");
+    live.stop();
+    expect((await sending).status).toBe("pending");
+    const signed = first.getIntent("dry:pending")!.attempts[0]!;
+    first.close();
+    await chain.rpc("anvil_dropTransaction", [signed.hash]);
+    expect(await pendingNonceOf()).toBe(nonce);
+
+    // A dry run over the same store: it reports the stored intent, and signs and sends nothing.
+    const second = openStore(file);
+    const dry = manager(second, { dryRun: true, policy: { waitSeconds: 3 } });
+    const resumed = await dry.resumePending();
+    expect(resumed).toEqual([
+      expect.objectContaining({ intentId: "dry:pending", status: "pending", hash: signed.hash, attempts: 1 }),
+    ]);
+    expect(await dry.send(setFee("dry:pending", pools[1]!, 3_200))).toMatchObject({
+      status: "pending",
+      hash: signed.hash,
+      resumed: true,
+    });
+    expect(await pendingNonceOf()).toBe(nonce);
+    expect(second.getIntent("dry:pending")!.attempts).toEqual([signed]);
+    expect(logLines.some((l) => l.includes("dry run: not resuming"))).toBe(true);
+    second.close();
+  });
 });
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {

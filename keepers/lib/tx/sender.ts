@@ -131,8 +131,8 @@ export class TxManager {
   }
 
   /**
-   * Performs a write at most once per intent id; see the class comment. A `pending` intent is resumed, a
-   * `mined` one reported. A `failed` or `reverted` one may be sent again: after
+   * Performs a write at most once per intent id; see the class comment. A `pending` intent is resumed (in
+   * dry-run mode only reported), a `mined` one reported. A `failed` or `reverted` one may be sent again: after
    * a fresh simulation passes, as a new attempt series (new nonce, the request's call), so that a keeper whose
    * id for the effect does not change (the fee keeper's, after a revert) can act again.
    */
@@ -141,6 +141,13 @@ export class TxManager {
     if (this.#stopping) throw new KeeperError("transaction layer is stopping", { retryable: true });
     const existing = this.store.getIntent(request.intentId);
     if (existing?.intent.status === "pending") {
+      if (this.options.dryRun) {
+        log.info("dry run: not resuming the pending intent (nothing is signed or sent)", {
+          nonce: existing.intent.nonce,
+          attempts: existing.attempts.length,
+        });
+        return this.outcomeOf(request.intentId, true);
+      }
       log.info("intent already stored: resuming it instead of creating a new transaction", {
         nonce: existing.intent.nonce,
         attempts: existing.attempts.length,
@@ -248,12 +255,21 @@ export class TxManager {
     return this.drive(request.intentId, false);
   }
 
-  /** Drives every pending intent of this sender to a receipt (or leaves it pending until the next call). */
+  /**
+   * Drives every pending intent of this sender to a receipt (or leaves it pending until the next call). In
+   * dry-run mode nothing is signed or sent: each pending intent is only reported as stored.
+   */
   async resumePending(): Promise<TxOutcome[]> {
     const ids = this.store.pendingIntentIds(this.clients.chain.id, this.#address);
     const outcomes: TxOutcome[] = [];
     for (const id of ids) {
-      this.log.child("tx", { intentId: id }).info("resuming pending intent");
+      const log = this.log.child("tx", { intentId: id });
+      if (this.options.dryRun) {
+        log.info("dry run: not resuming pending intent (nothing is signed or sent)");
+        outcomes.push(this.outcomeOf(id, true));
+        continue;
+      }
+      log.info("resuming pending intent");
       outcomes.push(await this.drive(id, true));
     }
     return outcomes;
@@ -280,6 +296,8 @@ export class TxManager {
 
   private async drive(intentId: string, resumed: boolean): Promise<TxOutcome> {
     const log = this.log.child("tx", { intentId });
+    // Never reached in dry-run mode (send and resumePending only report); a guard all the same.
+    if (this.options.dryRun) return this.outcomeOf(intentId, resumed);
     const { publicClient } = this.clients;
     const deadline = Date.now() + this.policy.waitSeconds * 1000;
     // After a restart the node may have lost the transaction (mempool eviction, node restart): send the
