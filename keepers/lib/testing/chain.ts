@@ -30,8 +30,16 @@ export type TestChain = {
   stop(): Promise<void>;
 };
 
-export async function startTestChain(chainId: number, env: Record<string, string> = {}): Promise<TestChain> {
-  const anvil = await startAnvil({ chainId });
+/**
+ * Starts anvil and deploys the protocol with `env` as the deploy script's settings. `blockTime` (seconds)
+ * switches anvil to interval mining, which a chain Ponder indexes needs; without it anvil auto-mines.
+ */
+export async function startTestChain(
+  chainId: number,
+  env: Record<string, string> = {},
+  options: { blockTime?: number; accounts?: number } = {},
+): Promise<TestChain> {
+  const anvil = await startAnvil({ chainId, ...options });
   try {
     const deployment = await deployProtocol(anvil.rpcUrl, env);
     const client = createPublicClient({
