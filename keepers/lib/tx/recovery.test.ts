@@ -378,6 +378,65 @@ describe("transaction layer recovery", () => {
     expect(logLines.some((l) => l.includes("dry run: not resuming"))).toBe(true);
     second.close();
   });
+
+  it("backs off on 'nonce too low' from a node ahead of the chain it reads, and returns at its deadline", async () => {
+    // A load-balanced endpoint whose nodes disagree: transactions go to a node that has already counted five
+    // more transactions of the keeper (so it answers "nonce too low"), reads to the node that has not.
+    const ahead = await startAnvil({ chainId });
+    const store = openStore(dbFile("nonce-low"));
+    let tx: TxManager | undefined;
+    let sending: Promise<unknown> | undefined;
+    try {
+      const nonce = await nonceOf();
+      const aheadClient = createPublicClient({ transport: http(ahead.rpcUrl) });
+      await aheadClient.request({
+        method: "anvil_setNonce" as "eth_chainId",
+        params: [keeper, toHex(nonce + 5)] as never,
+      });
+      let broadcasts = 0;
+      const transport = custom({
+        async request({ method, params }) {
+          if (method === "eth_sendRawTransaction") {
+            broadcasts++;
+            return aheadClient.request({ method, params } as never);
+          }
+          return chain.client.request({ method, params } as never);
+        },
+      });
+      const viemChain = defineChain({
+        id: chainId,
+        name: "split",
+        nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+        rpcUrls: { default: { http: [chain.anvil.rpcUrl] } },
+      });
+      const clients: ChainClients = {
+        chain: viemChain,
+        account: keeperAccount,
+        publicClient: createPublicClient({ chain: viemChain, transport, pollingInterval: 100 }),
+        walletClient: createWalletClient({ chain: viemChain, transport, account: keeperAccount }),
+      };
+      tx = manager(store, { clients, policy: { waitSeconds: 2 } });
+
+      const started = Date.now();
+      sending = tx.send(setFee("nonce:low", pools[1]!, 3_100));
+      const settled = await Promise.race([
+        sending,
+        new Promise<"still looping">((r) => setTimeout(() => r("still looping"), 10_000)),
+      ]);
+      expect(settled).toMatchObject({ status: "pending", nonce });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+      // One broadcast per (backed-off) poll, not thousands in a tight loop.
+      expect(broadcasts).toBeGreaterThanOrEqual(2);
+      expect(broadcasts).toBeLessThanOrEqual(25);
+      expect(logLines.some((l) => l.includes("nonce already used on chain"))).toBe(true);
+      expect(await nonceOf()).toBe(nonce);
+    } finally {
+      tx?.stop();
+      await sending?.catch(() => undefined);
+      store.close();
+      await ahead.stop();
+    }
+  });
 });
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {

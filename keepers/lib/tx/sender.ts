@@ -305,6 +305,9 @@ export class TxManager {
     let rebroadcast = resumed;
     let forceReplace = false;
     let warnedCap = false;
+    // Consecutive broadcasts that must be tried again later (node unavailable, "nonce too low" while the
+    // chain says otherwise): the wait doubles with each, up to 16 polls.
+    let retries = 0;
 
     for (;;) {
       const found = this.store.getIntent(intentId);
@@ -357,12 +360,15 @@ export class TxManager {
               return this.outcomeOf(intentId, resumed);
             }
           } else if (result === "underpriced") forceReplace = true;
-          else if (result === "nonce-used") continue;
-          else if (result === "retry") {
+          else if (result === "nonce-used" || result === "retry") {
+            // Not accepted, and nothing to conclude yet: look again after a pause (the receipt and the
+            // chain's count decide "nonce-used" on the next round), never in a tight loop.
+            retries++;
             if (Date.now() > deadline) return this.pending(intentId, resumed, log);
-            await sleep(this.policy.pollMs);
+            await sleep(Math.min(this.policy.pollMs * 2 ** (retries - 1), this.policy.pollMs * 16));
             continue;
           }
+          if (result === "ok") retries = 0;
         }
 
         // 4. Stuck? Replace with the same nonce and higher fees.
