@@ -22,10 +22,17 @@ let amm: Address;
 let pools: bigint[];
 const dir = mkdtempSync(path.join(tmpdir(), "keeper-crash-"));
 
+type LogLine = { msg: string; intentId?: string; [key: string]: unknown };
+
 type Run = {
   child: ChildProcess;
+  /** The fixture's protocol lines on stdout (STORED, BROADCAST, OUTCOME). */
   lines: string[];
+  /** The transaction layer's log lines (JSON on stderr). */
+  logs: LogLine[];
   waitFor(prefix: string): Promise<string>;
+  /** Resolves with the first log line whose `msg` is `msg` (already printed or still to come). */
+  waitForLog(msg: string): Promise<LogLine>;
   exit: Promise<number | null>;
 };
 
@@ -54,33 +61,58 @@ function start(
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
+  const logs: LogLine[] = [];
   const waiters: { prefix: string; resolve(line: string): void }[] = [];
-  let buffer = "";
+  const logWaiters: { msg: string; resolve(line: LogLine): void }[] = [];
   let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  child.stdout!.on("data", (d) => {
-    buffer += d;
-    let i;
-    while ((i = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      lines.push(line);
-      for (const w of waiters.filter((w) => line.startsWith(w.prefix))) w.resolve(line);
+  const onLines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void) => {
+    let buffer = "";
+    stream.on("data", (d) => {
+      buffer += d;
+      let i;
+      while ((i = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 1);
+        onLine(line);
+      }
+    });
+  };
+  onLines(child.stdout!, (line) => {
+    lines.push(line);
+    for (const w of waiters.filter((w) => line.startsWith(w.prefix))) w.resolve(line);
+  });
+  onLines(child.stderr!, (line) => {
+    stderr += line + "\n";
+    let parsed: LogLine;
+    try {
+      parsed = JSON.parse(line) as LogLine;
+    } catch {
+      return; // not one of the logger's lines
     }
+    logs.push(parsed);
+    for (const w of logWaiters.filter((w) => parsed.msg === w.msg)) w.resolve(parsed);
   });
   const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const exitedBefore = (what: string) => (code: number | null) =>
+    new Error(`fixture exited ${code} before ${what}:\n${stderr.slice(-3000)}`);
   return {
     child,
     lines,
+    logs,
     exit,
     waitFor: (prefix) =>
       new Promise((resolve, reject) => {
         const found = lines.find((l) => l.startsWith(prefix));
         if (found) return resolve(found);
         waiters.push({ prefix, resolve });
-        void exit.then((code) =>
-          reject(new Error(`fixture exited ${code} before ${prefix}:\n${stderr.slice(-3000)}`)),
-        );
+        void exit.then((code) => reject(exitedBefore(prefix)(code)));
+      }),
+    waitForLog: (msg) =>
+      new Promise((resolve, reject) => {
+        const found = logs.find((l) => l.msg === msg);
+        if (found) return resolve(found);
+        logWaiters.push({ msg, resolve });
+        void exit.then((code) => reject(exitedBefore(`log "${msg}"`)(code)));
       }),
   };
 }
@@ -149,7 +181,13 @@ describe("transaction layer across SIGKILL", () => {
       expect(openStore(db).getIntent("crash:after")!.intent.status).toBe("pending");
 
       const second = start(db, pools[1]!, 2_500, "crash:after");
-      await new Promise((r) => setTimeout(r, 1_500)); // the restarted process is waiting for a receipt
+      // The restarted process says when it has resumed the stored intent (broadcast it again) and is
+      // waiting for its receipt: only then is "nothing new signed" a statement about it.
+      const waiting = await second.waitForLog("waiting for a receipt");
+      expect(waiting).toMatchObject({ intentId: "crash:after", hash: sent, attempts: 1 });
+      const resumed = second.logs.findIndex((l) => l.msg === "resuming pending intent");
+      expect(resumed).toBeGreaterThanOrEqual(0);
+      expect(resumed).toBeLessThan(second.logs.indexOf(waiting));
       expect(second.lines.filter((l) => l.startsWith("STORED"))).toEqual([]);
       await chain.rpc("evm_mine");
       const outcome = await outcomeOf(second);

@@ -305,6 +305,7 @@ export class TxManager {
     let rebroadcast = resumed;
     let forceReplace = false;
     let warnedCap = false;
+    let saidWaiting = false;
     // Consecutive broadcasts that must be tried again later (node unavailable, "nonce too low" while the
     // chain says otherwise): the wait doubles with each, up to 16 polls.
     let retries = 0;
@@ -401,6 +402,13 @@ export class TxManager {
       }
 
       if (Date.now() > deadline) return this.pending(intentId, resumed, log);
+      if (!saidWaiting)
+        log.debug("waiting for a receipt", {
+          nonce: intent.nonce,
+          hash: latest.hash,
+          attempts: series.length,
+        });
+      saidWaiting = true;
       await sleep(this.policy.pollMs);
     }
   }
