@@ -51,6 +51,7 @@ describe("fee keeper config", () => {
       feePerVol: 5_000,
       deadband: 100,
       minSamples: 10,
+      maxStatsAgeSeconds: 300,
       poolIds: undefined,
       dryRun: false,
     });
@@ -66,6 +67,8 @@ describe("fee keeper config", () => {
     ["SCHEDULE", { SCHEDULE: "61 * * * *" }],
     ["FEE_PER_VOL", { FEE_PER_VOL: "-1" }],
     ["MIN_SAMPLES", { MIN_SAMPLES: "1" }],
+    ["MAX_STATS_AGE_SECONDS", { MAX_STATS_AGE_SECONDS: "0" }],
+    ["MAX_STATS_AGE_SECONDS", { MAX_STATS_AGE_SECONDS: "5m" }],
     ["VOL_WINDOW_SECONDS", { VOL_WINDOW_SECONDS: "1h" }],
     ["POOL_IDS", { POOL_IDS: "0,x" }],
   ])("rejects a bad %s", (field, patch) => {

@@ -41,6 +41,8 @@ export const feeKeeperSettings = {
   feePerVol: setting.number("FEE_PER_VOL", { default: 5_000, min: 0, max: 1_000_000 }),
   deadband: setting.integer("DEADBAND", { default: 100, min: 0, max: 1_000_000 }),
   minSamples: setting.integer("MIN_SAMPLES", { default: 10, min: 2 }),
+  // Skip a pool (stale-stats) when the indexer's stats are older than this, by the chain's clock.
+  maxStatsAgeSeconds: setting.integer("MAX_STATS_AGE_SECONDS", { default: 300, min: 1, max: 31_536_000 }),
   poolIds: poolIds(),
 };
 

@@ -18,7 +18,12 @@ const pool = (
   };
 };
 
-const one = (p: PoolFeeState, now = 1_000_000, pol = policy) => decide({ now, policy: pol, pools: [p] })[0]!;
+const one = (p: PoolFeeState, now = 1_000_000, pol = policy, maxStatsAgeSeconds?: number) =>
+  decide({ now, policy: pol, pools: [p], maxStatsAgeSeconds })[0]!;
+const asOf = (p: PoolFeeState, at: number | undefined): PoolFeeState => ({
+  ...p,
+  stats: { ...p.stats!, asOf: at },
+});
 
 describe("targetFee", () => {
   it("maps volatility onto Uniswap's tiers with the default policy", () => {
@@ -60,6 +65,42 @@ describe("decide", () => {
     expect(one(pool({ stats: null }))).toMatchObject({ kind: "skip", skip: "no-stats", targetFee: null });
     expect(one(pool({ sigma: null }))).toMatchObject({ kind: "skip", skip: "no-stats" });
     expect(one(pool({ sigma: Number.NaN }))).toMatchObject({ kind: "skip", skip: "no-stats" });
+  });
+
+  it("skips a pool whose stats are older than MAX_STATS_AGE_SECONDS by the chain's clock (stale-stats)", () => {
+    const now = 1_000_000;
+    const p = pool({ sigma: 1.5 }); // target 8 000: would move the fee
+    // Within the limit (up to and including it), and stats "from the future" (the indexer saw a newer block
+    // than the one the keeper read): acted on.
+    expect(one(asOf(p, now), now, policy, 300)).toMatchObject({ kind: "set-fee", newFee: 4_000 });
+    expect(one(asOf(p, now - 300), now, policy, 300)).toMatchObject({ kind: "set-fee", newFee: 4_000 });
+    expect(one(asOf(p, now + 5), now, policy, 300)).toMatchObject({ kind: "set-fee" });
+    // One second over: skipped, and the reason says by how much.
+    const stale = one(asOf(p, now - 301), now, policy, 300);
+    expect(stale).toMatchObject({
+      kind: "skip",
+      skip: "stale-stats",
+      sigma: 1.5,
+      samples: 50,
+      targetFee: null,
+      clampedTarget: null,
+    });
+    expect(stale.reason).toBe(
+      `indexer stats are 301 s old (as of ${now - 301}, chain time ${now}) > MAX_STATS_AGE_SECONDS 300; fee stays 3000`,
+    );
+    // Staleness comes before everything the stale stats would say (σ null, too few samples).
+    expect(one(asOf(pool({ sigma: null }), now - 3_600), now, policy, 300)).toMatchObject({
+      skip: "stale-stats",
+    });
+    expect(one(asOf(pool({ samples: 1 }), now - 3_600), now, policy, 300)).toMatchObject({
+      skip: "stale-stats",
+    });
+    // Stats that do not say how old they are cannot be trusted to be fresh.
+    expect(one(asOf(p, undefined), now, policy, 300)).toMatchObject({ kind: "skip", skip: "stale-stats" });
+    expect(one(asOf(p, undefined), now, policy, 300).reason).toContain("do not say how old");
+    // No stats at all is still no-stats; without a limit the age is not checked.
+    expect(one(pool({ stats: null }), now, policy, 300)).toMatchObject({ skip: "no-stats" });
+    expect(one(asOf(p, now - 86_400), now)).toMatchObject({ kind: "set-fee" });
   });
 
   it("skips when too few price samples back σ", () => {

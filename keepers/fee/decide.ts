@@ -22,6 +22,9 @@
  *
  * The keeper skips a pool — and says why — when:
  * - the indexer has no stats for it, or σ is null (fewer than two price observations) or not finite;
+ * - the stats are stale: the indexer's `asOf` (the timestamp of the latest block it has indexed) is more than
+ *   MAX_STATS_AGE_SECONDS behind the chain's clock — an indexer that stopped or fell behind would otherwise
+ *   have the keeper act on yesterday's volatility;
  * - fewer than MIN_SAMPLES price observations back σ (too noisy to act on);
  * - `now < lastFeeUpdate + minInterval` (the contract would revert FeeUpdateTooSoon); lastFeeUpdate = 0 means
  *   the fee was never moved, which is always allowed;
@@ -39,6 +42,11 @@ export type PoolStats = {
   realizedVolatility: number | null;
   volatilitySamples: number;
   swapCount: number;
+  /**
+   * Unix seconds the stats are as of: the timestamp of the latest block the indexer has indexed (the indexer
+   * always says; see {@link DecideState.maxStatsAgeSeconds} for stats without it).
+   */
+  asOf?: number;
 };
 
 export type PoolFeeState = {
@@ -68,9 +76,15 @@ export type DecideState = {
   now: number;
   policy: FeePolicy;
   pools: PoolFeeState[];
+  /**
+   * MAX_STATS_AGE_SECONDS: a pool whose stats are older than this (`now − asOf`), or do not say how old they
+   * are, is skipped (`stale-stats`). Unset: the age of the stats is not checked.
+   */
+  maxStatsAgeSeconds?: number;
 };
 
-export type SkipReason = "no-stats" | "too-few-samples" | "too-soon" | "within-deadband" | "fee-frozen";
+export type SkipReason =
+  "no-stats" | "stale-stats" | "too-few-samples" | "too-soon" | "within-deadband" | "fee-frozen";
 
 type DecisionBase = {
   poolId: bigint;
@@ -95,14 +109,36 @@ export function targetFee(sigma: number, policy: Pick<FeePolicy, "baseFee" | "fe
 }
 
 export function decide(state: DecideState): FeeDecision[] {
-  return state.pools.map((pool) => decidePool(pool, state.now, state.policy));
+  return state.pools.map((pool) => decidePool(pool, state.now, state.policy, state.maxStatsAgeSeconds));
 }
 
-function decidePool(pool: PoolFeeState, now: number, policy: FeePolicy): FeeDecision {
+function decidePool(
+  pool: PoolFeeState,
+  now: number,
+  policy: FeePolicy,
+  maxStatsAgeSeconds: number | undefined,
+): FeeDecision {
   const { fee, bounds } = pool;
   const sigma = pool.stats?.realizedVolatility ?? null;
   const samples = pool.stats?.volatilitySamples ?? 0;
   const base = { poolId: pool.poolId, oldFee: fee, sigma, samples };
+
+  if (pool.stats !== null && maxStatsAgeSeconds !== undefined) {
+    const asOf = pool.stats.asOf;
+    const age = asOf === undefined ? undefined : now - asOf;
+    if (age === undefined || !Number.isFinite(age) || age > maxStatsAgeSeconds)
+      return {
+        ...base,
+        kind: "skip",
+        skip: "stale-stats",
+        targetFee: null,
+        clampedTarget: null,
+        reason:
+          age === undefined || !Number.isFinite(age)
+            ? `indexer stats do not say how old they are; fee stays ${fee}`
+            : `indexer stats are ${age} s old (as of ${asOf}, chain time ${now}) > MAX_STATS_AGE_SECONDS ${maxStatsAgeSeconds}; fee stays ${fee}`,
+      };
+  }
 
   if (pool.stats === null || sigma === null || !Number.isFinite(sigma) || sigma < 0) {
     const why =

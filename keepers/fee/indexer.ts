@@ -14,6 +14,8 @@ export type PoolStatsResponse = PoolStats & {
   poolId: string;
   fee: number;
   windowSeconds: number;
+  /** Unix seconds: the timestamp of the latest block the indexer has indexed; the window ends there. */
+  asOf: number;
 };
 
 /**
@@ -64,7 +66,8 @@ function causeText(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
-function parseStats(body: unknown, url: string, chainId: number, poolId: bigint): PoolStatsResponse {
+/** Checks the indexer's answer has the agreed shape; exported for tests. */
+export function parseStats(body: unknown, url: string, chainId: number, poolId: bigint): PoolStatsResponse {
   const b = body as Record<string, unknown>;
   const bad = (field: string) => new IndexerUnavailableError(url, `unexpected response: ${field}`);
   if (!b || typeof b !== "object") throw bad("not an object");
@@ -74,11 +77,13 @@ function parseStats(body: unknown, url: string, chainId: number, poolId: bigint)
   if (vol !== null && (typeof vol !== "number" || !Number.isFinite(vol))) throw bad("realizedVolatility");
   if (!Number.isInteger(b.volatilitySamples)) throw bad("volatilitySamples");
   if (!Number.isInteger(b.swapCount)) throw bad("swapCount");
+  if (!Number.isSafeInteger(b.asOf) || (b.asOf as number) < 0) throw bad("asOf");
   return {
     chainId,
     poolId: String(b.poolId),
     fee: Number(b.fee),
     windowSeconds: Number(b.windowSeconds),
+    asOf: b.asOf as number,
     realizedVolatility: vol as number | null,
     volatilitySamples: b.volatilitySamples as number,
     swapCount: b.swapCount as number,

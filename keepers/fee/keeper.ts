@@ -20,6 +20,8 @@ export type FeeKeeperContext = {
   indexer: IndexerClient;
   decisions: DecisionLog;
   policy: FeePolicy;
+  /** MAX_STATS_AGE_SECONDS: skip a pool whose indexer stats are older than this (chain time − asOf). */
+  maxStatsAgeSeconds: number;
   volWindowSeconds: number;
   poolIds?: bigint[];
   log: Logger;
@@ -73,7 +75,8 @@ export type TickResult = { blockNumber: bigint; decisions: (FeeDecision & { outc
 
 /**
  * One tick: finish any write a previous process left pending; read the pools on chain (the truth for fee,
- * bounds and lastFeeUpdate) and their volatility from the indexer; decide; log and record every decision;
+ * bounds and lastFeeUpdate) and their volatility from the indexer (with the time it is as of: stale stats are
+ * skipped); decide; log and record every decision;
  * send the fee changes (simulated first; only simulated in dry-run mode). An unreachable indexer fails the
  * tick (logged, counted, retried next tick), never the process.
  */
@@ -98,7 +101,12 @@ export function runOnce(ctx: FeeKeeperContext): Promise<TickResult> {
       states.push({ ...pool, stats });
     }
 
-    const decisions = decide({ now: chain.now, policy: ctx.policy, pools: states });
+    const decisions = decide({
+      now: chain.now,
+      policy: ctx.policy,
+      pools: states,
+      maxStatsAgeSeconds: ctx.maxStatsAgeSeconds,
+    });
     const results: TickResult["decisions"] = [];
     for (const decision of decisions) {
       const pool = states.find((p) => p.poolId === decision.poolId)!;
@@ -116,6 +124,7 @@ export function runOnce(ctx: FeeKeeperContext): Promise<TickResult> {
         targetFee: decision.targetFee,
         clampedTarget: decision.clampedTarget,
         newFee: decision.kind === "set-fee" ? decision.newFee : undefined,
+        statsAsOf: pool.stats?.asOf,
         intentId,
       };
       log.info(`decision: ${decision.reason}`, fields);

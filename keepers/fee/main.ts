@@ -72,6 +72,7 @@ export async function startFeeKeeper(
       deadband: config.deadband,
       minSamples: config.minSamples,
     },
+    maxStatsAgeSeconds: config.maxStatsAgeSeconds,
     volWindowSeconds: config.volWindowSeconds,
     poolIds: config.poolIds,
     log,
@@ -138,6 +139,7 @@ export async function startFeeKeeper(
     indexer: config.indexerUrl,
     policy: ctx.policy,
     volWindowSeconds: config.volWindowSeconds,
+    maxStatsAgeSeconds: config.maxStatsAgeSeconds,
   });
   if (options.runAtStart ?? true) void schedule.runNow();
 
