@@ -10,7 +10,7 @@ import {
   protocolFee,
   swap,
 } from "ponder:schema";
-import { zeroAddress } from "viem";
+import { zeroAddress, type Hex } from "viem";
 
 /** Shares the AMM locks at a pool's first deposit: counted in totalLiquidity, minted to nobody. */
 const MINIMUM_LIQUIDITY = 1_000n;
@@ -112,16 +112,35 @@ ponder.on("AIServiceAMM:PoolCreated", async ({ event, context }) => {
   });
 });
 
-ponder.on("AIServiceAMM:LiquidityAdded", async ({ event, context }) => {
+/** What LiquidityAdded and LiquidityRemoved share: the same arguments and the log's position. */
+type LiquidityLog = {
+  args: {
+    poolId: bigint;
+    provider: Hex;
+    recipient: Hex;
+    amount0: bigint;
+    amount1: bigint;
+    liquidity: bigint;
+    reserve0: bigint;
+    reserve1: bigint;
+  };
+  block: { number: bigint; timestamp: bigint };
+  log: { logIndex: number };
+  transaction: { hash: Hex };
+};
+
+/** A deposit or a withdrawal: the pool's new reserves and share count, and one `liquidity_event` row. */
+async function onLiquidity(kind: "add" | "remove", event: LiquidityLog, context: Context) {
   const chainId = context.chain.id;
   const { poolId, provider, recipient, amount0, amount1, liquidity, reserve0, reserve1 } = event.args;
   const before = await requirePool(context, chainId, poolId);
   // The first deposit also creates MINIMUM_LIQUIDITY shares that nobody owns (no Transfer event for them).
-  const locked = before.totalLiquidity === 0n ? MINIMUM_LIQUIDITY : 0n;
+  const locked = kind === "add" && before.totalLiquidity === 0n ? MINIMUM_LIQUIDITY : 0n;
+  const shareDelta = kind === "add" ? liquidity + locked : -liquidity;
   await context.db.update(pool, { chainId, poolId }).set({
     reserve0,
     reserve1,
-    totalLiquidity: before.totalLiquidity + liquidity + locked,
+    totalLiquidity: before.totalLiquidity + shareDelta,
     kLast: await kLastAfter(context, chainId, reserve0, reserve1),
     ...accumulatePrices(before, event.block.timestamp),
     updatedBlock: event.block.number,
@@ -133,7 +152,7 @@ ponder.on("AIServiceAMM:LiquidityAdded", async ({ event, context }) => {
     poolId,
     timestamp: event.block.timestamp,
     txHash: event.transaction.hash,
-    kind: "add",
+    kind,
     provider,
     recipient,
     amount0,
@@ -143,38 +162,10 @@ ponder.on("AIServiceAMM:LiquidityAdded", async ({ event, context }) => {
     reserve1,
     price: priceOf(reserve0, reserve1),
   });
-});
+}
 
-ponder.on("AIServiceAMM:LiquidityRemoved", async ({ event, context }) => {
-  const chainId = context.chain.id;
-  const { poolId, provider, recipient, amount0, amount1, liquidity, reserve0, reserve1 } = event.args;
-  const before = await requirePool(context, chainId, poolId);
-  await context.db.update(pool, { chainId, poolId }).set({
-    reserve0,
-    reserve1,
-    totalLiquidity: before.totalLiquidity - liquidity,
-    kLast: await kLastAfter(context, chainId, reserve0, reserve1),
-    ...accumulatePrices(before, event.block.timestamp),
-    updatedBlock: event.block.number,
-  });
-  await context.db.insert(liquidityEvent).values({
-    chainId,
-    blockNumber: event.block.number,
-    logIndex: event.log.logIndex,
-    poolId,
-    timestamp: event.block.timestamp,
-    txHash: event.transaction.hash,
-    kind: "remove",
-    provider,
-    recipient,
-    amount0,
-    amount1,
-    liquidity,
-    reserve0,
-    reserve1,
-    price: priceOf(reserve0, reserve1),
-  });
-});
+ponder.on("AIServiceAMM:LiquidityAdded", ({ event, context }) => onLiquidity("add", event, context));
+ponder.on("AIServiceAMM:LiquidityRemoved", ({ event, context }) => onLiquidity("remove", event, context));
 
 ponder.on("AIServiceAMM:Swapped", async ({ event, context }) => {
   const chainId = context.chain.id;
