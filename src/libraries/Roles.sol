@@ -12,4 +12,8 @@ library Roles {
     uint64 internal constant FEE_KEEPER = 2;
     /// @notice May mint protocol tokens.
     uint64 internal constant MINTER = 3;
+    /// @notice May move farm reward rates inside governance-set bounds.
+    uint64 internal constant APY_KEEPER = 4;
+    /// @notice May grant and revoke agent reputation (AgentReputation), which carries capped voting power.
+    uint64 internal constant REPUTATION_GRANTER = 5;
 }

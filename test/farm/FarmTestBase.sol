@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Test} from "forge-std/Test.sol";
+import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+
+import {AIPowerYieldFarm} from "../../src/farm/AIPowerYieldFarm.sol";
+import {IAIPowerYieldFarm} from "../../src/interfaces/IAIPowerYieldFarm.sol";
+import {Roles} from "../../src/libraries/Roles.sol";
+import {MockERC20} from "../mocks/MockERC20.sol";
+
+/// @notice Deploys the farm behind an AccessManager (guardian may pause, APY keeper may setRewardRate, everything
+/// else admin-only), with a same-token pool (AITBC-like stake and reward) and a two-token pool, and funded actors.
+abstract contract FarmTestBase is Test {
+    uint128 internal constant MIN_RATE = 0;
+    uint128 internal constant MAX_RATE = 10e18;
+    uint128 internal constant MAX_STEP = 1e18;
+    uint32 internal constant MIN_INTERVAL = 1 hours;
+    uint256 internal constant FUND = 1_000_000e18;
+    uint256 internal constant DURATION = 1_000_000; // seconds: rate 1e18 / s
+
+    AccessManager internal manager;
+    AIPowerYieldFarm internal farm;
+    MockERC20 internal aitbc;
+    MockERC20 internal stakeToken;
+    MockERC20 internal rewardToken;
+    uint256 internal samePool; // stake AITBC, earn AITBC
+    uint256 internal pairPool; // stake stakeToken, earn rewardToken
+
+    address internal admin;
+    address internal guardian = makeAddr("guardian");
+    address internal keeper = makeAddr("keeper");
+    address internal alice = makeAddr("alice");
+    address internal bob = makeAddr("bob");
+    address internal carol = makeAddr("carol");
+
+    function setUp() public virtual {
+        vm.warp(1_700_000_000);
+        vm.roll(100);
+        admin = address(this);
+        manager = new AccessManager(admin);
+        farm = new AIPowerYieldFarm(address(manager));
+        _wireRoles();
+
+        aitbc = new MockERC20("AITBC", "AITBC");
+        stakeToken = new MockERC20("Stake", "STK");
+        rewardToken = new MockERC20("Reward", "RWD");
+        vm.label(address(farm), "farm");
+        vm.label(address(aitbc), "aitbc");
+        vm.label(address(stakeToken), "stakeToken");
+        vm.label(address(rewardToken), "rewardToken");
+
+        MockERC20[3] memory tokens = [aitbc, stakeToken, rewardToken];
+        address[4] memory actors = [alice, bob, carol, admin];
+        for (uint256 i; i < actors.length; ++i) {
+            for (uint256 j; j < tokens.length; ++j) {
+                tokens[j].mint(actors[i], 1e30);
+                vm.prank(actors[i]);
+                tokens[j].approve(address(farm), type(uint256).max);
+            }
+        }
+
+        samePool = farm.createPool(address(aitbc), address(aitbc), defaultBounds());
+        pairPool = farm.createPool(address(stakeToken), address(rewardToken), defaultBounds());
+    }
+
+    function defaultBounds() internal pure returns (IAIPowerYieldFarm.RateBounds memory) {
+        return IAIPowerYieldFarm.RateBounds({
+            minRate: MIN_RATE, maxRate: MAX_RATE, maxStep: MAX_STEP, minInterval: MIN_INTERVAL
+        });
+    }
+
+    function _wireRoles() internal {
+        bytes4[] memory pausing = new bytes4[](2);
+        pausing[0] = AIPowerYieldFarm.pause.selector;
+        pausing[1] = AIPowerYieldFarm.unpause.selector;
+        manager.setTargetFunctionRole(address(farm), pausing, Roles.GUARDIAN);
+        bytes4[] memory rateSetter = new bytes4[](1);
+        rateSetter[0] = AIPowerYieldFarm.setRewardRate.selector;
+        manager.setTargetFunctionRole(address(farm), rateSetter, Roles.APY_KEEPER);
+        manager.grantRole(Roles.GUARDIAN, guardian, 0);
+        manager.grantRole(Roles.APY_KEEPER, keeper, 0);
+    }
+
+    // ─── Helpers ──────────────────────────────────────────────────────────────────────────────
+
+    function _fund(uint256 poolId, uint256 amount, uint256 duration) internal {
+        farm.fundPool(poolId, amount, duration);
+    }
+
+    function _stake(address who, uint256 poolId, uint256 amount, uint256 lockDuration)
+        internal
+        returns (uint256 stakeId)
+    {
+        vm.prank(who);
+        stakeId = farm.stake(poolId, amount, lockDuration);
+    }
+
+    function _unstake(address who, uint256 poolId, uint256 stakeId, uint256 amount) internal {
+        vm.prank(who);
+        farm.unstake(poolId, stakeId, amount);
+    }
+
+    function _claim(address who, uint256 poolId) internal returns (uint256 amount) {
+        vm.prank(who);
+        amount = farm.claimRewards(poolId);
+    }
+
+    function _skip(uint256 secondsLater) internal {
+        vm.warp(block.timestamp + secondsLater);
+        vm.roll(block.number + 1);
+    }
+}
