@@ -74,7 +74,7 @@ abstract contract GovernanceTestBase is AMMTestBase {
         address[] memory anyone = new address[](1); // address(0): open executor role
         tl = new TimelockController(TIMELOCK_DELAY, none, anyone, address(this));
         gov = new AgentGovernance(
-            aitbc, reputation, tl, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, QUORUM_PERCENT
+            aitbc, reputation, tl, manager, VOTING_DELAY, VOTING_PERIOD, PROPOSAL_THRESHOLD, QUORUM_PERCENT
         );
         tl.grantRole(tl.PROPOSER_ROLE(), address(gov));
         tl.grantRole(tl.CANCELLER_ROLE(), address(gov));
