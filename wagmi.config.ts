@@ -12,7 +12,16 @@ export default defineConfig({
         path: "node_modules/@foundry-rs/forge-linux-amd64/bin/forge",
         build: false,
       },
-      include: ["AccessManager.sol/**", "AITBC.sol/**", "AIServiceToken.sol/**", "AIServiceAMM.sol/**"],
+      include: [
+        "AccessManager.sol/**",
+        "AITBC.sol/**",
+        "AIServiceToken.sol/**",
+        "AIServiceAMM.sol/**",
+        "AIPowerYieldFarm.sol/**",
+        "AgentReputation.sol/**",
+        "AgentGovernance.sol/**",
+        "TimelockController.sol/**",
+      ],
     }),
   ],
 });

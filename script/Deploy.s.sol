@@ -3,35 +3,46 @@ pragma solidity ^0.8.24;
 
 import {Script} from "forge-std/Script.sol";
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 
 import {AITBC} from "../src/tokens/AITBC.sol";
 import {AIServiceToken} from "../src/tokens/AIServiceToken.sol";
 import {AIServiceAMM} from "../src/amm/AIServiceAMM.sol";
 import {IAIServiceAMM} from "../src/interfaces/IAIServiceAMM.sol";
+import {AIPowerYieldFarm} from "../src/farm/AIPowerYieldFarm.sol";
+import {AgentGovernance} from "../src/governance/AgentGovernance.sol";
+import {AgentReputation} from "../src/governance/AgentReputation.sol";
 import {Roles} from "../src/libraries/Roles.sol";
 
 /// @title Deploy
 /// @notice Deploys the whole protocol and writes `deployments/<chainId>.json` (addresses and start block),
 /// the only place any other layer reads addresses from.
-/// @dev Environment:
+/// @dev The governance timelock becomes the AccessManager's admin and the deployer renounces everything, so after
+/// this script no key but the operational roles named below can do anything, and those only inside their bounds.
+/// Environment:
 ///   PRIVATE_KEY        deployer key (required: there is no default key, on any chain)
-///   ADMIN              AccessManager admin after deployment (default: the deployer; later the governance
-///                      timelock). When ADMIN is not the deployer, the deployer hands over everything: GUARDIAN
-///                      and FEE_KEEPER must then be given, MINTER defaults to ADMIN, and the deployer keeps no
-///                      role at all.
-///   GUARDIAN           may pause (default: the deployer, only when it stays admin)
-///   FEE_KEEPER         the fee keeper's address (default: the deployer, only when it stays admin)
-///   MINTER             may mint protocol tokens (default: ADMIN)
-///   TREASURY           receives the protocol's fee share (default: ADMIN)
+///   GUARDIAN           may pause the AMM and the farm (required)
+///   FEE_KEEPER         may move AMM fees inside governance-set bounds (required)
+///   APY_KEEPER         may move farm reward rates inside governance-set bounds (required)
+///   FARM_OPERATOR      may list farm pools and fund their reward periods (required)
+///   ADMIN              replaces the timelock as AccessManager admin (default and only sane value on a real chain:
+///                      the timelock). Local test chains that exercise admin setters without a vote set it.
+///   MINTER             may mint protocol tokens (default: the timelock)
+///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock)
+///   TREASURY           receives the protocol's fee share (default: the timelock)
 ///   PROTOCOL_FEE_BPS   protocol share of swap fees in bps (default: 1666, a sixth)
 ///   DEFAULT_FEE, MIN_FEE, MAX_FEE, MAX_FEE_STEP (pips), MIN_FEE_INTERVAL (seconds)
+///   VOTING_DELAY (s, default 1 day), VOTING_PERIOD (s, default 5 days), TIMELOCK_DELAY (s, default 2 days),
+///   PROPOSAL_THRESHOLD (votes, default 10 000 AITBC), QUORUM_PERCENT (default 4)
 contract Deploy is Script {
-    /// @notice Who holds which role after deployment.
+    /// @notice Who holds which operational role after deployment (the admin is always the timelock).
     struct RoleHolders {
-        address admin;
         address guardian;
         address feeKeeper;
+        address apyKeeper;
+        address farmOperator;
         address minter;
+        address reputationGranter;
     }
 
     error RoleHolderRequired(string variable);
@@ -44,6 +55,10 @@ contract Deploy is Script {
         AIServiceToken gpuHours;
         AIServiceToken llmTokens;
         AIServiceToken storageMonths;
+        AIPowerYieldFarm farm;
+        AgentReputation reputation;
+        TimelockController timelock;
+        AgentGovernance governor;
     }
 
     function run() external returns (Deployment memory d) {
@@ -60,11 +75,17 @@ contract Deploy is Script {
 
     /// @notice Deploys and wires every contract; `deployer` must be the broadcasting account.
     function deploy(address deployer) public returns (Deployment memory d) {
+        // Read first: a missing role holder fails before anything is deployed.
+        RoleHolders memory holders = roleHolders();
+
         d.accessManager = new AccessManager(deployer);
+        d.timelock = new TimelockController(
+            _envUint("TIMELOCK_DELAY", 2 days, type(uint32).max), new address[](0), new address[](0), deployer
+        );
         d.aitbc = new AITBC(address(d.accessManager));
         d.amm = new AIServiceAMM(
             address(d.accessManager),
-            vm.envOr("TREASURY", vm.envOr("ADMIN", deployer)),
+            vm.envOr("TREASURY", address(d.timelock)),
             uint24(_envUint("DEFAULT_FEE", 3_000, type(uint24).max)),
             IAIServiceAMM.FeeBounds({
                 minFee: uint24(_envUint("MIN_FEE", 500, type(uint24).max)),
@@ -82,52 +103,104 @@ contract Deploy is Script {
         d.storageMonths = new AIServiceToken(
             address(d.accessManager), "Model storage credits", "STOR", "TB-month of model storage"
         );
+        d.farm = new AIPowerYieldFarm(address(d.accessManager), d.amm);
+        d.reputation = new AgentReputation(address(d.accessManager));
+        d.governor = new AgentGovernance(
+            d.aitbc,
+            d.reputation,
+            d.timelock,
+            d.accessManager,
+            uint48(_envUint("VOTING_DELAY", 1 days, type(uint48).max)),
+            uint32(_envUint("VOTING_PERIOD", 5 days, type(uint32).max)),
+            vm.envOr("PROPOSAL_THRESHOLD", uint256(10_000 ether)),
+            _envUint("QUORUM_PERCENT", 4, 100)
+        );
 
-        _wireRoles(d, deployer);
+        _wireRoles(d, holders);
+        _handOver(d, deployer);
     }
 
-    function _wireRoles(Deployment memory d, address deployer) internal {
+    function _wireRoles(Deployment memory d, RoleHolders memory holders) internal {
         AccessManager manager = d.accessManager;
         manager.labelRole(Roles.GUARDIAN, "GUARDIAN");
         manager.labelRole(Roles.FEE_KEEPER, "FEE_KEEPER");
         manager.labelRole(Roles.MINTER, "MINTER");
+        manager.labelRole(Roles.APY_KEEPER, "APY_KEEPER");
+        manager.labelRole(Roles.REPUTATION_GRANTER, "REPUTATION_GRANTER");
+        manager.labelRole(Roles.FARM_OPERATOR, "FARM_OPERATOR");
 
         bytes4[] memory pausing = new bytes4[](2);
         pausing[0] = AIServiceAMM.pause.selector;
         pausing[1] = AIServiceAMM.unpause.selector;
         manager.setTargetFunctionRole(address(d.amm), pausing, Roles.GUARDIAN);
+        pausing[0] = AIPowerYieldFarm.pause.selector;
+        pausing[1] = AIPowerYieldFarm.unpause.selector;
+        manager.setTargetFunctionRole(address(d.farm), pausing, Roles.GUARDIAN);
 
-        bytes4[] memory feeSetter = new bytes4[](1);
-        feeSetter[0] = AIServiceAMM.setFee.selector;
-        manager.setTargetFunctionRole(address(d.amm), feeSetter, Roles.FEE_KEEPER);
+        bytes4[] memory single = new bytes4[](1);
+        single[0] = AIServiceAMM.setFee.selector;
+        manager.setTargetFunctionRole(address(d.amm), single, Roles.FEE_KEEPER);
+        single[0] = AIPowerYieldFarm.setRewardRate.selector;
+        manager.setTargetFunctionRole(address(d.farm), single, Roles.APY_KEEPER);
 
-        bytes4[] memory minting = new bytes4[](1);
-        minting[0] = AITBC.mint.selector;
-        manager.setTargetFunctionRole(address(d.aitbc), minting, Roles.MINTER);
-        manager.setTargetFunctionRole(address(d.gpuHours), minting, Roles.MINTER);
-        manager.setTargetFunctionRole(address(d.llmTokens), minting, Roles.MINTER);
-        manager.setTargetFunctionRole(address(d.storageMonths), minting, Roles.MINTER);
+        bytes4[] memory farmOperations = new bytes4[](3);
+        farmOperations[0] = AIPowerYieldFarm.createPool.selector;
+        farmOperations[1] = AIPowerYieldFarm.createLpPool.selector;
+        farmOperations[2] = AIPowerYieldFarm.fundPool.selector;
+        manager.setTargetFunctionRole(address(d.farm), farmOperations, Roles.FARM_OPERATOR);
 
-        RoleHolders memory holders = roleHolders(deployer);
+        bytes4[] memory reputationMoves = new bytes4[](2);
+        reputationMoves[0] = AgentReputation.grant.selector;
+        reputationMoves[1] = AgentReputation.revoke.selector;
+        manager.setTargetFunctionRole(address(d.reputation), reputationMoves, Roles.REPUTATION_GRANTER);
+
+        single[0] = AITBC.mint.selector;
+        manager.setTargetFunctionRole(address(d.aitbc), single, Roles.MINTER);
+        manager.setTargetFunctionRole(address(d.gpuHours), single, Roles.MINTER);
+        manager.setTargetFunctionRole(address(d.llmTokens), single, Roles.MINTER);
+        manager.setTargetFunctionRole(address(d.storageMonths), single, Roles.MINTER);
+
         manager.grantRole(Roles.GUARDIAN, holders.guardian, 0);
         manager.grantRole(Roles.FEE_KEEPER, holders.feeKeeper, 0);
-        manager.grantRole(Roles.MINTER, holders.minter, 0);
-        if (holders.admin != deployer) {
-            manager.grantRole(Roles.ADMIN, holders.admin, 0);
-            manager.renounceRole(Roles.ADMIN, deployer);
-        }
+        manager.grantRole(Roles.APY_KEEPER, holders.apyKeeper, 0);
+        manager.grantRole(Roles.FARM_OPERATOR, holders.farmOperator, 0);
+        manager.grantRole(Roles.MINTER, holders.minter == address(0) ? address(d.timelock) : holders.minter, 0);
+        manager.grantRole(
+            Roles.REPUTATION_GRANTER,
+            holders.reputationGranter == address(0) ? address(d.timelock) : holders.reputationGranter,
+            0
+        );
     }
 
-    /// @notice The role holders the environment asks for. A deployer that hands the admin role over keeps
-    /// nothing, so the operational roles must be named explicitly rather than fall back to it.
-    function roleHolders(address deployer) public view returns (RoleHolders memory holders) {
-        holders.admin = vm.envOr("ADMIN", deployer);
-        bool handsOver = holders.admin != deployer;
-        holders.guardian = vm.envOr("GUARDIAN", handsOver ? address(0) : deployer);
-        holders.feeKeeper = vm.envOr("FEE_KEEPER", handsOver ? address(0) : deployer);
-        holders.minter = vm.envOr("MINTER", holders.admin);
-        if (holders.guardian == address(0)) revert RoleHolderRequired("GUARDIAN");
-        if (holders.feeKeeper == address(0)) revert RoleHolderRequired("FEE_KEEPER");
+    /// @dev The Governor alone proposes and cancels; anyone may execute what is ready (the timelock's delay is
+    /// the protection, not who sends the transaction). The timelock administers itself and the AccessManager
+    /// (unless ADMIN names another account).
+    function _handOver(Deployment memory d, address deployer) internal {
+        TimelockController timelock = d.timelock;
+        timelock.grantRole(timelock.PROPOSER_ROLE(), address(d.governor));
+        timelock.grantRole(timelock.CANCELLER_ROLE(), address(d.governor));
+        timelock.grantRole(timelock.EXECUTOR_ROLE(), address(0));
+        timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer);
+
+        address admin = vm.envOr("ADMIN", address(timelock));
+        d.accessManager.grantRole(Roles.ADMIN, admin, 0);
+        if (admin != deployer) d.accessManager.renounceRole(Roles.ADMIN, deployer);
+    }
+
+    /// @notice The operational role holders the environment names. None falls back to the deployer, which keeps
+    /// no power after deployment; MINTER and REPUTATION_GRANTER are the timelock unless named (zero here).
+    function roleHolders() public view returns (RoleHolders memory holders) {
+        holders.guardian = _requiredAddress("GUARDIAN");
+        holders.feeKeeper = _requiredAddress("FEE_KEEPER");
+        holders.apyKeeper = _requiredAddress("APY_KEEPER");
+        holders.farmOperator = _requiredAddress("FARM_OPERATOR");
+        holders.minter = vm.envOr("MINTER", address(0));
+        holders.reputationGranter = vm.envOr("REPUTATION_GRANTER", address(0));
+    }
+
+    function _requiredAddress(string memory variable) internal view returns (address holder) {
+        holder = vm.envOr(variable, address(0));
+        if (holder == address(0)) revert RoleHolderRequired(variable);
     }
 
     function _envUint(string memory variable, uint256 defaultValue, uint256 max)
@@ -146,7 +219,11 @@ contract Deploy is Script {
         vm.serializeAddress(contracts, "AIServiceAMM", address(d.amm));
         vm.serializeAddress(contracts, "GPUH", address(d.gpuHours));
         vm.serializeAddress(contracts, "LLMT", address(d.llmTokens));
-        string memory contractsJson = vm.serializeAddress(contracts, "STOR", address(d.storageMonths));
+        vm.serializeAddress(contracts, "STOR", address(d.storageMonths));
+        vm.serializeAddress(contracts, "AIPowerYieldFarm", address(d.farm));
+        vm.serializeAddress(contracts, "AgentReputation", address(d.reputation));
+        vm.serializeAddress(contracts, "TimelockController", address(d.timelock));
+        string memory contractsJson = vm.serializeAddress(contracts, "AgentGovernance", address(d.governor));
 
         string memory root = "root";
         vm.serializeUint(root, "chainId", block.chainid);

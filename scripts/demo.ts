@@ -3,7 +3,10 @@
  *
  * anvil (1 s blocks) → Deploy.s.sol → pools seeded → the indexer (Ponder) and the fee keeper start →
  * simulated agents trade in two rounds → the report compares the chain with the indexer's GraphQL answers
- * and lists the keeper's fee decisions. Every process it started is stopped at the end, unless
+ * and lists the keeper's fee decisions. Then the farm act (scripts/lib/demoFarmGovernance.ts): farm pools are
+ * funded, agents stake AMM LP shares and AITBC, the APY keeper moves reward rates over simulated days, and one
+ * governance proposal raising an AMM fee ceiling is carried from propose to execute. Every process it started
+ * is stopped at the end, unless
  * `--keep-running` (`make up`), which prints the URLs and waits for Ctrl-C.
  *
  * Options: --agents N (default 20, env DEMO_AGENTS), --actions N (default 300, env DEMO_ACTIONS),
@@ -21,6 +24,11 @@ import { deployProtocol } from "./lib/deploy.js";
 import { anvilKeys, repoRoot } from "./lib/foundry.js";
 import { startTsProcess, waitFor, type ManagedProcess } from "./lib/process.js";
 import { chainSnapshot, compareSnapshots, indexedBlock, indexerSnapshot } from "./lib/readModels.js";
+import {
+  governanceDemoSettings,
+  printFarmGovernanceReport,
+  runFarmAndGovernance,
+} from "./lib/demoFarmGovernance.js";
 import { runAgents, scenarioContext, seedPools, type AgentAction, type Market } from "./lib/scenario.js";
 
 const { values } = parseArgs({
@@ -69,9 +77,12 @@ async function main() {
   step("deploy the protocol (script/Deploy.s.sol)");
   const keeperKey = anvilKeys[1];
   const keeperAddress = privateKeyToAccount(keeperKey).address;
+  const apyKeeperKey = anvilKeys[2];
   const deployment = await deployProtocol(anvil.rpcUrl, {
     FEE_KEEPER: keeperAddress,
+    APY_KEEPER: privateKeyToAccount(apyKeeperKey).address,
     MIN_FEE_INTERVAL: String(FEE_INTERVAL_SECONDS),
+    ...governanceDemoSettings,
   });
   for (const [name, address] of Object.entries(deployment.contracts))
     console.log(`  ${name.padEnd(14)} ${address}`);
@@ -161,6 +172,28 @@ async function main() {
   const indexed = await indexerSnapshot(indexer.url, CHAIN_ID);
   const differences = compareSnapshots(onChain, indexed);
 
+  const farmGovernance = await runFarmAndGovernance({
+    ctx,
+    markets,
+    chainId: CHAIN_ID,
+    apyKeeperKey,
+    indexerUrl: indexer.url,
+    demoDir,
+    step,
+    onStart: (process) => cleanups.push(() => process.stop()),
+    waitForIndexer: async () => {
+      const latest = await ctx.publicClient.getBlockNumber();
+      await waitFor(
+        "the indexer to reach the chain head",
+        async () => {
+          const indexedTo = await indexedBlock(indexer.url, CHAIN_ID);
+          return indexedTo !== undefined && indexedTo >= latest ? true : undefined;
+        },
+        60_000,
+      );
+    },
+  });
+
   printReport({
     markets,
     actions,
@@ -171,6 +204,8 @@ async function main() {
     keeperLog: keeper.output(),
     seconds: (Date.now() - started) / 1000,
   });
+  printFarmGovernanceReport(farmGovernance, table, shortAddress);
+  console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 
   if (values["keep-running"]) {
     const restarted = startKeeper(anvil.rpcUrl, keeperKey, indexer.url, keeperPort);
@@ -179,7 +214,8 @@ async function main() {
   chain        ${anvil.rpcUrl}   (chain id ${CHAIN_ID}; deployments/${CHAIN_ID}.json)
   GraphQL      ${indexer.url}/graphql
   pool stats   ${indexer.url}/pools?chainId=${CHAIN_ID}
-  fee keeper   ${keeperUrl}/healthz  ${keeperUrl}/metrics  ${keeperUrl}/decisions`);
+  fee keeper   ${keeperUrl}/healthz  ${keeperUrl}/metrics  ${keeperUrl}/decisions
+  farm APY     ${indexer.url}/farm/apy?chainId=${CHAIN_ID}`);
     await new Promise(() => undefined);
   }
   await cleanup();
@@ -349,7 +385,6 @@ function printReport(report: Report) {
   console.log(`\nIndexer vs chain, field by field (pools, LP positions, fee history):`);
   if (report.differences.length === 0) console.log("  identical ✔");
   else for (const difference of report.differences) console.log(`  ✘ ${difference}`);
-  console.log(`\nDone in ${report.seconds.toFixed(0)} s.`);
 }
 
 const shortAddress = (address: Address) => `${address.slice(0, 6)}…${address.slice(-4)}`;

@@ -103,7 +103,10 @@ export async function runScenario(
   const abis = await loadAbis();
   const anvil = await startAnvil({ chainId, blockTime: 1 });
   try {
-    const deployment = await deployProtocol(anvil.rpcUrl);
+    // The deployer stays admin (instead of the timelock) so the tests can call admin setters without a vote.
+    const deployment = await deployProtocol(anvil.rpcUrl, {
+      ADMIN: privateKeyToAccount(anvilKeys[0]).address,
+    });
     return await play(anvil, deployment, abis, options.timeTravel ?? true);
   } catch (error) {
     await anvil.stop();

@@ -14,10 +14,25 @@ export type Deployment = {
     GPUH: Address;
     LLMT: Address;
     STOR: Address;
+    AIPowerYieldFarm: Address;
+    AgentReputation: Address;
+    TimelockController: Address;
+    AgentGovernance: Address;
   };
 };
 
-const contractNames = ["AccessManager", "AITBC", "AIServiceAMM", "GPUH", "LLMT", "STOR"] as const;
+const contractNames = [
+  "AccessManager",
+  "AITBC",
+  "AIServiceAMM",
+  "GPUH",
+  "LLMT",
+  "STOR",
+  "AIPowerYieldFarm",
+  "AgentReputation",
+  "TimelockController",
+  "AgentGovernance",
+] as const;
 
 /** Reads and checks the deployment of `chainId` under `dir`; a missing or wrong file is a config error. */
 export function readDeployment(dir: string, chainId: number): Deployment {

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { readDeployment, type Deployment } from "../../keepers/lib/deployments.js";
+import { privateKeyToAccount } from "viem/accounts";
 import { anvilKeys, forgeBin, repoRoot } from "./foundry.js";
 
 const run = promisify(execFile);
@@ -12,9 +13,21 @@ export function deploymentPath(chainId: number): string {
   return path.join(repoRoot, "deployments", `${chainId}.json`);
 }
 
+/** The operational roles the deploy script hands out; on a local chain each defaults to the deployer's key. */
+const localRoleHolders = [
+  "GUARDIAN",
+  "FEE_KEEPER",
+  "APY_KEEPER",
+  "FARM_OPERATOR",
+  "MINTER",
+  "REPUTATION_GRANTER",
+] as const;
+
 /**
  * Deploys the whole protocol with the real deploy script (`forge script … --broadcast`) and returns what it
- * wrote. `env` passes the script's settings (FEE_KEEPER, MIN_FEE_INTERVAL, …).
+ * wrote. `env` passes the script's settings (FEE_KEEPER, MIN_FEE_INTERVAL, VOTING_PERIOD, …). The script gives
+ * the deployer no role; for local chains, every operational role not named in `env` goes to the deployer's
+ * address so a demo or test can mint, list farm pools and pause with one key. The admin is always the timelock.
  */
 export async function deployProtocol(
   rpcUrl: string,
@@ -26,7 +39,7 @@ export async function deployProtocol(
     ["script", "script/Deploy.s.sol:Deploy", "--rpc-url", rpcUrl, "--broadcast", "--non-interactive"],
     {
       cwd: repoRoot,
-      env: { ...process.env, ...env, PRIVATE_KEY: privateKey },
+      env: { ...process.env, ...localDefaults(privateKey), ...env, PRIVATE_KEY: privateKey },
       maxBuffer: 64 * 1024 * 1024,
     },
   );
@@ -37,4 +50,9 @@ export async function deployProtocol(
   }).then((r) => r.json() as Promise<{ result: string }>);
   const chainId = Number(chainIdHex.result);
   return readDeployment(path.dirname(deploymentPath(chainId)), chainId);
+}
+
+function localDefaults(privateKey: `0x${string}`): Record<string, string> {
+  const deployer = privateKeyToAccount(privateKey).address;
+  return Object.fromEntries(localRoleHolders.map((variable) => [variable, deployer]));
 }

@@ -69,7 +69,7 @@ export function scenarioContext(
 }
 
 const tokenAddress = (ctx: ScenarioContext, symbol: TokenSymbol): Address => ctx.deployment.contracts[symbol];
-const units = (amount: number) => parseUnits(amount.toFixed(6), 18);
+export const units = (amount: number) => parseUnits(amount.toFixed(6), 18);
 const deadline = () => BigInt(Math.floor(Date.now() / 1000) + 3_600);
 
 function walletFor(ctx: ScenarioContext, account: PrivateKeyAccount) {
@@ -84,7 +84,7 @@ function walletFor(ctx: ScenarioContext, account: PrivateKeyAccount) {
 // Token errors (e.g. ERC20InsufficientBalance) surface through AMM calls; knowing them makes reverts readable.
 const tokenErrors = aiServiceTokenAbi.filter((item) => item.type === "error");
 
-async function send(ctx: ScenarioContext, account: PrivateKeyAccount, call: Call) {
+export async function send(ctx: ScenarioContext, account: PrivateKeyAccount, call: Call) {
   const nonce = await ctx.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
   const { hash, result } = await submit(ctx, account, call, nonce);
   const receipt = await ctx.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 200 });
@@ -109,13 +109,18 @@ async function submit(ctx: ScenarioContext, account: PrivateKeyAccount, call: Ca
   return { hash, result };
 }
 
-type Call = { address: Address; abi: readonly unknown[]; functionName: string; args: readonly unknown[] };
+export type Call = {
+  address: Address;
+  abi: readonly unknown[];
+  functionName: string;
+  args: readonly unknown[];
+};
 
 /**
  * Sends independent calls from one account back to back with consecutive nonces, then waits for all of
  * them: a batch costs about one block instead of one block per call.
  */
-async function sendBatch(ctx: ScenarioContext, account: PrivateKeyAccount, calls: Call[]) {
+export async function sendBatch(ctx: ScenarioContext, account: PrivateKeyAccount, calls: Call[]) {
   let nonce = await ctx.publicClient.getTransactionCount({ address: account.address, blockTag: "pending" });
   const hashes: Hex[] = [];
   for (const call of calls) hashes.push((await submit(ctx, account, call, nonce++)).hash);

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title Roles
 /// @notice Role ids in the protocol's single AccessManager. Role 0 (ADMIN_ROLE) is AccessManager's own admin:
-/// the deployer at first, the governance timelock once governance exists.
+/// the governance timelock (the deployer only while `script/Deploy.s.sol` runs).
 library Roles {
     uint64 internal constant ADMIN = 0;
     /// @notice May pause and unpause protocols.
@@ -16,4 +16,6 @@ library Roles {
     uint64 internal constant APY_KEEPER = 4;
     /// @notice May grant and revoke agent reputation (AgentReputation), which carries capped voting power.
     uint64 internal constant REPUTATION_GRANTER = 5;
+    /// @notice May list farm pools and fund their reward periods with its own tokens (it can never take any out).
+    uint64 internal constant FARM_OPERATOR = 6;
 }

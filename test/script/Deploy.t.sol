@@ -4,19 +4,24 @@ pragma solidity ^0.8.24;
 import {Test} from "forge-std/Test.sol";
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
 import {IAccessManaged} from "@openzeppelin/contracts/access/manager/IAccessManaged.sol";
+import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 
 import {Deploy} from "../../script/Deploy.s.sol";
 import {AIServiceAMM} from "../../src/amm/AIServiceAMM.sol";
 import {AITBC} from "../../src/tokens/AITBC.sol";
+import {AIPowerYieldFarm} from "../../src/farm/AIPowerYieldFarm.sol";
+import {AgentReputation} from "../../src/governance/AgentReputation.sol";
 import {Roles} from "../../src/libraries/Roles.sol";
 
 /// @notice Runs the real deploy script (`run()`, broadcasting as PRIVATE_KEY) and checks who can do what.
 contract DeployTest is Test {
     uint256 internal constant DEPLOYER_KEY = 0xA11CE;
     address internal deployer = vm.addr(DEPLOYER_KEY);
-    address internal admin = makeAddr("timelock");
     address internal guardian = makeAddr("guardian");
     address internal feeKeeper = makeAddr("feeKeeper");
+    address internal apyKeeper = makeAddr("apyKeeper");
+    address internal farmOperator = makeAddr("farmOperator");
     uint256 internal constant CHAIN_ID = 4_242_424;
 
     Deploy internal script;
@@ -34,31 +39,47 @@ contract DeployTest is Test {
     }
 
     /// @dev One test on purpose: vm.setEnv changes the whole process's environment and forge runs tests in
-    /// parallel, so every step that reads ADMIN/GUARDIAN/FEE_KEEPER lives here, in order.
-    function test_run_handsEveryRoleOverWhenAdminIsNotTheDeployer() public {
-        vm.setEnv("ADMIN", vm.toString(admin));
+    /// parallel, so every step that reads the role-holder variables lives here, in order.
+    function test_run_handsEverythingToTheTimelockAndKeepsNothingForTheDeployer() public {
         vm.setEnv("GUARDIAN", vm.toString(address(0)));
         vm.setEnv("FEE_KEEPER", vm.toString(feeKeeper));
+        vm.setEnv("APY_KEEPER", vm.toString(apyKeeper));
+        vm.setEnv("FARM_OPERATOR", vm.toString(farmOperator));
         vm.expectRevert(abi.encodeWithSelector(Deploy.RoleHolderRequired.selector, "GUARDIAN"));
-        script.roleHolders(deployer);
+        script.roleHolders();
 
         vm.setEnv("GUARDIAN", vm.toString(guardian));
-        vm.setEnv("FEE_KEEPER", vm.toString(address(0)));
-        vm.expectRevert(abi.encodeWithSelector(Deploy.RoleHolderRequired.selector, "FEE_KEEPER"));
-        script.roleHolders(deployer);
+        vm.setEnv("APY_KEEPER", vm.toString(address(0)));
+        vm.expectRevert(abi.encodeWithSelector(Deploy.RoleHolderRequired.selector, "APY_KEEPER"));
+        script.roleHolders();
 
-        vm.setEnv("FEE_KEEPER", vm.toString(feeKeeper));
+        vm.setEnv("APY_KEEPER", vm.toString(apyKeeper));
         Deploy.Deployment memory d = script.run();
         AccessManager manager = d.accessManager;
+        address timelock = address(d.timelock);
 
-        assertTrue(_has(manager, Roles.ADMIN, admin), "admin");
+        assertTrue(_has(manager, Roles.ADMIN, timelock), "the timelock is the admin");
         assertTrue(_has(manager, Roles.GUARDIAN, guardian), "guardian");
         assertTrue(_has(manager, Roles.FEE_KEEPER, feeKeeper), "fee keeper");
-        assertTrue(_has(manager, Roles.MINTER, admin), "minter defaults to the admin");
-        for (uint64 role; role <= Roles.MINTER; ++role) {
+        assertTrue(_has(manager, Roles.APY_KEEPER, apyKeeper), "apy keeper");
+        assertTrue(_has(manager, Roles.FARM_OPERATOR, farmOperator), "farm operator");
+        assertTrue(_has(manager, Roles.MINTER, timelock), "minter defaults to the timelock");
+        assertTrue(_has(manager, Roles.REPUTATION_GRANTER, timelock), "reputation granter defaults to the timelock");
+        for (uint64 role; role <= Roles.FARM_OPERATOR; ++role) {
             assertFalse(_has(manager, role, deployer), "the deployer keeps no role");
         }
-        assertEq(d.amm.treasury(), admin, "treasury defaults to the admin");
+        assertEq(d.amm.treasury(), timelock, "treasury defaults to the timelock");
+
+        // The timelock: only the Governor proposes and cancels, anyone executes, nobody administers it but itself.
+        TimelockController tl = d.timelock;
+        assertTrue(tl.hasRole(tl.PROPOSER_ROLE(), address(d.governor)), "governor proposes");
+        assertTrue(tl.hasRole(tl.CANCELLER_ROLE(), address(d.governor)), "governor cancels");
+        assertTrue(tl.hasRole(tl.EXECUTOR_ROLE(), address(0)), "open execution");
+        assertFalse(tl.hasRole(tl.DEFAULT_ADMIN_ROLE(), deployer), "deployer is not the timelock admin");
+        assertFalse(tl.hasRole(tl.PROPOSER_ROLE(), deployer), "deployer cannot propose to the timelock");
+        assertTrue(tl.hasRole(tl.DEFAULT_ADMIN_ROLE(), timelock), "the timelock administers itself");
+        assertEq(address(d.governor.timelock()), timelock);
+        assertEq(address(d.governor.token()), address(d.aitbc));
 
         // Each setter is reachable by its role only.
         assertEq(
@@ -66,19 +87,43 @@ contract DeployTest is Test {
         );
         assertEq(manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.pause.selector), Roles.GUARDIAN);
         assertEq(manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.unpause.selector), Roles.GUARDIAN);
+        assertEq(manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.pause.selector), Roles.GUARDIAN);
+        assertEq(
+            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.setRewardRate.selector), Roles.APY_KEEPER
+        );
+        assertEq(
+            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.fundPool.selector), Roles.FARM_OPERATOR
+        );
+        assertEq(
+            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.setRateBounds.selector), Roles.ADMIN
+        );
+        assertEq(
+            manager.getTargetFunctionRole(address(d.reputation), AgentReputation.grant.selector),
+            Roles.REPUTATION_GRANTER
+        );
         assertEq(manager.getTargetFunctionRole(address(d.aitbc), AITBC.mint.selector), Roles.MINTER);
         assertEq(manager.getTargetFunctionRole(address(d.gpuHours), AITBC.mint.selector), Roles.MINTER);
         assertEq(
-            manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.setProtocolFeeShare.selector),
-            Roles.ADMIN
+            manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.setProtocolFeeShare.selector), Roles.ADMIN
         );
+        assertEq(manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.setFeeBounds.selector), Roles.ADMIN);
 
-        vm.prank(deployer);
+        // The deployer can do nothing any more.
+        vm.startPrank(deployer);
         vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, deployer));
         d.aitbc.mint(deployer, 1);
-        vm.prank(deployer);
         vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, deployer));
         d.amm.pause();
+        vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, deployer));
+        d.amm.setProtocolFeeShare(0);
+        vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, deployer));
+        d.reputation.grant(deployer, 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessManager.AccessManagerUnauthorizedAccount.selector, deployer, Roles.ADMIN)
+        );
+        manager.grantRole(Roles.ADMIN, deployer, 0);
+        vm.stopPrank();
+
         vm.prank(guardian);
         d.amm.pause();
         assertTrue(d.amm.paused());
@@ -87,6 +132,10 @@ contract DeployTest is Test {
         string memory file = string.concat("deployments/", vm.toString(CHAIN_ID), ".json");
         string memory json = vm.readFile(file);
         assertEq(vm.parseJsonAddress(json, ".contracts.AIServiceAMM"), address(d.amm));
+        assertEq(vm.parseJsonAddress(json, ".contracts.AIPowerYieldFarm"), address(d.farm));
+        assertEq(vm.parseJsonAddress(json, ".contracts.AgentGovernance"), address(d.governor));
+        assertEq(vm.parseJsonAddress(json, ".contracts.TimelockController"), timelock);
+        assertEq(vm.parseJsonAddress(json, ".contracts.AgentReputation"), address(d.reputation));
         assertEq(vm.parseJsonUint(json, ".chainId"), CHAIN_ID);
         vm.removeFile(file);
     }

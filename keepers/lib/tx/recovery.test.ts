@@ -93,7 +93,12 @@ const setBalance = (wei: bigint) => chain.rpc("anvil_setBalance", [keeper, toHex
 const dbFile = (name: string) => path.join(dir, `${name}.sqlite`);
 
 beforeAll(async () => {
-  chain = await startTestChain(chainId, { FEE_KEEPER: keeper, MIN_FEE_INTERVAL: "0" });
+  // The deployer stays admin (not the timelock) so the test can move fee bounds without a governance vote.
+  chain = await startTestChain(chainId, {
+    FEE_KEEPER: keeper,
+    MIN_FEE_INTERVAL: "0",
+    ADMIN: privateKeyToAccount(anvilKeys[0]).address,
+  });
   amm = chain.deployment.contracts.AIServiceAMM;
   pools = await chain.createPools(6);
 });
