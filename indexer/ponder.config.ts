@@ -1,28 +1,60 @@
+import { readFileSync } from "node:fs";
 import { createConfig } from "ponder";
-import { aiServiceAmmAbi } from "../generated/abis";
-import { readIndexerSettings } from "./lib/settings";
+import { getAddress, type Address } from "viem";
+import {
+  agentGovernanceAbi,
+  agentReputationAbi,
+  aiPowerYieldFarmAbi,
+  aiServiceAmmAbi,
+} from "../generated/abis";
+import { IndexerConfigError, readIndexerSettings, type IndexedChain } from "./lib/settings";
 
-// Chains, RPC URLs and the database come from the environment (see lib/settings.ts); the AMM's address and
-// start block per chain come only from the deploy script's deployments/<chainId>.json.
+// Chains, RPC URLs and the database come from the environment (see lib/settings.ts); every contract's address
+// and the start block per chain come only from the deploy script's deployments/<chainId>.json.
 const settings = readIndexerSettings();
 
+/** The farm and governance contracts of a chain, from its deployments file (which settings.ts has checked). */
+function protocolAddresses(chain: IndexedChain) {
+  const json = JSON.parse(readFileSync(chain.deploymentFile, "utf8")) as {
+    contracts?: Record<string, unknown>;
+  };
+  const address = (name: string): Address => {
+    const value = json.contracts?.[name];
+    if (typeof value !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(value)) {
+      throw new IndexerConfigError(
+        `deployments file ${chain.deploymentFile} has no valid contracts.${name} address`,
+      );
+    }
+    return getAddress(value);
+  };
+  return {
+    farm: address("AIPowerYieldFarm"),
+    governance: address("AgentGovernance"),
+    reputation: address("AgentReputation"),
+  };
+}
+
+const chains = settings.chains.map((chain) => ({ ...chain, ...protocolAddresses(chain) }));
+
+/** One contract on every indexed chain, from the deployment's start block. */
+const onEveryChain = (address: (chain: (typeof chains)[number]) => Address) =>
+  Object.fromEntries(
+    chains.map((chain) => [chain.name, { address: address(chain), startBlock: chain.startBlock }]),
+  );
+
 export default createConfig({
-  // Each chain's AMM is independent of the others', so chains index side by side rather than in one global
-  // order: a slow or idle chain never holds back another (the bridge, when it comes, may revisit this).
+  // Each chain's protocol is independent of the others', so chains index side by side rather than in one
+  // global order: a slow or idle chain never holds back another (the bridge, when it comes, may revisit this).
   ordering: "multichain",
   database:
     settings.database.kind === "postgres"
       ? { kind: "postgres", connectionString: settings.database.connectionString }
       : { kind: "pglite", directory: settings.database.directory },
-  chains: Object.fromEntries(
-    settings.chains.map((chain) => [chain.name, { id: chain.chainId, rpc: chain.rpcUrl }]),
-  ),
+  chains: Object.fromEntries(chains.map((chain) => [chain.name, { id: chain.chainId, rpc: chain.rpcUrl }])),
   contracts: {
-    AIServiceAMM: {
-      abi: aiServiceAmmAbi,
-      chain: Object.fromEntries(
-        settings.chains.map((chain) => [chain.name, { address: chain.amm, startBlock: chain.startBlock }]),
-      ),
-    },
+    AIServiceAMM: { abi: aiServiceAmmAbi, chain: onEveryChain((chain) => chain.amm) },
+    AIPowerYieldFarm: { abi: aiPowerYieldFarmAbi, chain: onEveryChain((chain) => chain.farm) },
+    AgentGovernance: { abi: agentGovernanceAbi, chain: onEveryChain((chain) => chain.governance) },
+    AgentReputation: { abi: agentReputationAbi, chain: onEveryChain((chain) => chain.reputation) },
   },
 });

@@ -241,3 +241,295 @@ export const protocolFee = onchainTable(
   }),
   (table) => ({ pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }) }),
 );
+
+// ─── AIPowerYieldFarm ────────────────────────────────────────────────────────────────────────────────
+// Rates are reward tokens per second (raw units); APR/APY are 1e18 fixed point (1e18 = 100 % a year), as the
+// contract's `currentApr`/`currentApy` return them.
+
+/** The farm's pause state, one row per chain (created by its first event). */
+export const farmConfig = onchainTable("farm_config", (t) => ({
+  chainId: t.integer().primaryKey(),
+  /** The AIPowerYieldFarm contract this row describes. */
+  address: t.hex().notNull(),
+  /** Pausable: stake and compound halted (unstake after the lock and claims stay open). */
+  paused: t.boolean().notNull(),
+  updatedBlock: t.bigint().notNull(),
+  updatedTimestamp: t.bigint().notNull(),
+}));
+
+/**
+ * One row per farm pool, kept current. Every field of `getPool(poolId)` (PoolView) is mirrored from events alone:
+ * the handlers replay the contract's `_updatePool` accrual (rewardPerWeightStored, undistributed,
+ * lastUpdateTime) before applying each event, so the row equals `getPool` at `updatedBlock` — and at any later
+ * block, because nothing moves a PoolView field without an event. `apr`/`apy` are the contract's
+ * `currentApr`/`currentApy` read at `aprBlock` (the pool's last farm event); they go stale between events
+ * (period end, AMM price moves) — `GET /farm/apy?source=chain` reads them live.
+ */
+export const farmPool = onchainTable(
+  "farm_pool",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    /** The staked ERC-20, or the AMM's address for an LP pool (then `ammPoolId` is the staked ERC-6909 id). */
+    stakingToken: t.hex().notNull(),
+    rewardToken: t.hex().notNull(),
+    lpShares: t.boolean().notNull(),
+    ammPoolId: t.bigint().notNull(),
+    /** Reward tokens per second for the whole pool. */
+    rewardRate: t.bigint().notNull(),
+    periodFinish: t.bigint().notNull(),
+    lastUpdateTime: t.bigint().notNull(),
+    /** Block timestamp of the APY keeper's last `setRewardRate` (a `setRateBounds` clamp leaves it), 0 before. */
+    lastRateUpdate: t.bigint().notNull(),
+    rewardPerWeightStored: t.bigint().notNull(),
+    totalStaked: t.bigint().notNull(),
+    totalWeight: t.bigint().notNull(),
+    undistributed: t.bigint().notNull(),
+    rewardReserve: t.bigint().notNull(),
+    totalFunded: t.bigint().notNull(),
+    minRate: t.bigint().notNull(),
+    maxRate: t.bigint().notNull(),
+    maxStep: t.bigint().notNull(),
+    minInterval: t.bigint().notNull(),
+    /** Σ RewardsClaimed amounts and Σ Compounded amounts (rewards taken from the reserve either way). */
+    totalClaimed: t.bigint().notNull(),
+    totalCompounded: t.bigint().notNull(),
+    /** Stakes ever made (Staked events, compounds included). */
+    stakeCount: t.integer().notNull(),
+    /** `currentApr(poolId)` at `aprBlock`. */
+    apr: t.bigint().notNull(),
+    /** `currentApy(poolId)` at `aprBlock`; null when it reverts (NoPriceRoute: no AMM pool to price through). */
+    apy: t.bigint(),
+    aprBlock: t.bigint().notNull(),
+    aprTimestamp: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.poolId] }) }),
+);
+
+/**
+ * One row per pool and account. `staked`/`weight` equal `accountOf`; `rewards` and `rewardPerWeightPaid` are the
+ * account's settled reward state after its last event (so `rewards` = `pendingRewards` at `updatedBlock`).
+ */
+export const farmPosition = onchainTable(
+  "farm_position",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    account: t.hex().notNull(),
+    staked: t.bigint().notNull(),
+    /** Σ floor(stake amount × multiplierBps / 10 000) over the account's stakes. */
+    weight: t.bigint().notNull(),
+    rewards: t.bigint().notNull(),
+    rewardPerWeightPaid: t.bigint().notNull(),
+    claimed: t.bigint().notNull(),
+    compounded: t.bigint().notNull(),
+    /** Stakes made (withdrawn ones keep their id), = `stakeCount(poolId, account)`. */
+    stakeCount: t.integer().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.poolId, table.account] }) }),
+);
+
+/** One row per stake (`getStake(poolId, account, stakeId)`); `amount` is what is still staked. */
+export const farmStake = onchainTable(
+  "farm_stake",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    account: t.hex().notNull(),
+    stakeId: t.bigint().notNull(),
+    amount: t.bigint().notNull(),
+    /** The amount staked at first; `unstaked` = what has been withdrawn since. */
+    initialAmount: t.bigint().notNull(),
+    unstaked: t.bigint().notNull(),
+    lockEnd: t.bigint().notNull(),
+    multiplierBps: t.integer().notNull(),
+    /** Made by `compound` (unlocked, 1×) rather than `stake`. */
+    compounded: t.boolean().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.poolId, table.account, table.stakeId] }) }),
+);
+
+/**
+ * One row per RewardsClaimed (`kind` claim) and per Compounded (`kind` compound, with the new stake's id): the
+ * rewards taken from the pool's reserve.
+ */
+export const farmClaim = onchainTable(
+  "farm_claim",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    account: t.hex().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    kind: t.text().notNull().$type<"claim" | "compound">(),
+    amount: t.bigint().notNull(),
+    stakeId: t.bigint(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    poolAccountIdx: index().on(table.chainId, table.poolId, table.account),
+  }),
+);
+
+/** One row per PoolFunded event. */
+export const farmFunding = onchainTable(
+  "farm_funding",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    funder: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    duration: t.bigint().notNull(),
+    rewardRate: t.bigint().notNull(),
+    periodFinish: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }) }),
+);
+
+/**
+ * One row per RewardRateUpdated (`kind` rate; `source` setRewardRate, or setRateBounds for the clamp that follows
+ * new bounds) and per RateBoundsSet (`kind` bounds, with the new bounds).
+ */
+export const farmRateChange = onchainTable(
+  "farm_rate_change",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    kind: t.text().notNull().$type<"rate" | "bounds">(),
+    source: t.text().$type<"setRewardRate" | "setRateBounds">(),
+    oldRate: t.bigint(),
+    newRate: t.bigint(),
+    updatedBy: t.hex(),
+    minRate: t.bigint(),
+    maxRate: t.bigint(),
+    maxStep: t.bigint(),
+    minInterval: t.bigint(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    poolIdx: index().on(table.chainId, table.poolId),
+  }),
+);
+
+/**
+ * APY history: one row per pool per hour of block time (`bucketStart`), holding the last `currentApr`/`currentApy`
+ * read (at the event's block) among the pool's farm events in that hour. Hours without a farm event have no row.
+ */
+export const farmApyHour = onchainTable(
+  "farm_apy_hour",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    bucketStart: t.bigint().notNull(),
+    apr: t.bigint().notNull(),
+    /** Null when `currentApy` reverted (no price route). */
+    apy: t.bigint(),
+    /** Block and timestamp of the reading kept. */
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    /** Farm events of the pool in this hour. */
+    samples: t.integer().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.poolId, table.bucketStart] }) }),
+);
+
+// ─── AgentGovernance and AgentReputation ─────────────────────────────────────────────────────────────
+
+/**
+ * One row per proposal. `state` is the lifecycle as events tell it: Pending (created), Queued, Executed or
+ * Canceled. The time-dependent states (Active, Defeated, Succeeded, Expired) follow from `voteStart`/`voteEnd`
+ * (timestamps: the governor's clock is AITBC's timestamp clock) and the quorum at the snapshot; the route
+ * `GET /governance/proposals/:id` returns the governor's own `state()`.
+ */
+export const proposal = onchainTable(
+  "proposal",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    proposalId: t.bigint().notNull(),
+    governor: t.hex().notNull(),
+    proposer: t.hex().notNull(),
+    targets: t.hex().array().notNull(),
+    values: t.bigint().array().notNull(),
+    signatures: t.text().array().notNull(),
+    calldatas: t.hex().array().notNull(),
+    actionCount: t.integer().notNull(),
+    description: t.text().notNull(),
+    /** Snapshot and deadline (Unix seconds): voting is open in (voteStart, voteEnd]. */
+    voteStart: t.bigint().notNull(),
+    voteEnd: t.bigint().notNull(),
+    state: t.text().notNull().$type<"Pending" | "Queued" | "Executed" | "Canceled">(),
+    /** Σ weight of votes against / for / abstaining (= `proposalVotes`). */
+    againstVotes: t.bigint().notNull(),
+    forVotes: t.bigint().notNull(),
+    abstainVotes: t.bigint().notNull(),
+    voteCount: t.integer().notNull(),
+    /** When the timelock lets it run (ProposalQueued's etaSeconds), null until queued. */
+    etaSeconds: t.bigint(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    queuedBlock: t.bigint(),
+    executedBlock: t.bigint(),
+    canceledBlock: t.bigint(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.proposalId] }) }),
+);
+
+/** One row per proposal and voter (the governor counts one vote each): VoteCast and VoteCastWithParams. */
+export const vote = onchainTable(
+  "vote",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    proposalId: t.bigint().notNull(),
+    voter: t.hex().notNull(),
+    /** 0 against, 1 for, 2 abstain (GovernorCountingSimple). */
+    support: t.integer().notNull(),
+    weight: t.bigint().notNull(),
+    reason: t.text().notNull(),
+    /** VoteCastWithParams' params; null for VoteCast. */
+    params: t.hex(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.proposalId, table.voter] }) }),
+);
+
+/** AgentReputation score per account (= `getVotes(account)`), with the total after its last move. */
+export const reputation = onchainTable(
+  "reputation",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    account: t.hex().notNull(),
+    score: t.bigint().notNull(),
+    /** The sum of all scores right after this account's last grant or revocation. */
+    totalAfter: t.bigint().notNull(),
+    grantCount: t.integer().notNull(),
+    revokeCount: t.integer().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.account] }) }),
+);

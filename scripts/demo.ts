@@ -85,7 +85,7 @@ async function main() {
     ...governanceDemoSettings,
   });
   for (const [name, address] of Object.entries(deployment.contracts))
-    console.log(`  ${name.padEnd(14)} ${address}`);
+    console.log(`  ${name.padEnd(19)} ${address}`);
 
   step("seed pools and fund agents");
   const ctx = scenarioContext(deployment, anvil.rpcUrl, anvilKeys[0], devAccountKeys(10, agentCount));

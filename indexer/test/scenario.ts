@@ -103,10 +103,10 @@ export async function runScenario(
   const abis = await loadAbis();
   const anvil = await startAnvil({ chainId, blockTime: 1 });
   try {
-    // The deployer stays admin (instead of the timelock) so the tests can call admin setters without a vote.
-    const deployment = await deployProtocol(anvil.rpcUrl, {
-      ADMIN: privateKeyToAccount(anvilKeys[0]).address,
-    });
+    // The deployer stays admin and treasury (instead of the timelock) so the tests can call admin setters
+    // without a vote, as the AMM tests were written.
+    const deployer = privateKeyToAccount(anvilKeys[0]).address;
+    const deployment = await deployProtocol(anvil.rpcUrl, { ADMIN: deployer, TREASURY: deployer });
     return await play(anvil, deployment, abis, options.timeTravel ?? true);
   } catch (error) {
     await anvil.stop();

@@ -23,6 +23,7 @@ export const governanceDemoSettings = {
 };
 
 type Decision = Record<string, unknown>;
+const txStatus = (d: Decision) => (d.tx as { status?: string } | null)?.status;
 
 export type FarmRow = {
   pool: FarmPool;
@@ -64,9 +65,11 @@ export async function runFarmAndGovernance(options: {
   const { ctx, markets, chainId, step } = options;
   const farm = { address: ctx.deployment.contracts.AIPowerYieldFarm, abi: aiPowerYieldFarmAbi };
 
-  step("farm: list an AITBC pool and a GPUH/AITBC LP pool, fund each for 28 days; agents stake");
+  step(
+    "farm: list an AITBC pool and a GPUH/AITBC LP pool, fund each with 20 000 AITBC for 28 days; agents stake",
+  );
   const lpMarket = markets.find((m) => m.base === "GPUH" && m.quote === "AITBC");
-  const pools = await seedFarm(ctx, { rewardsPerPool: 100_000, durationSeconds: 28 * 86_400, lpMarket });
+  const pools = await seedFarm(ctx, { rewardsPerPool: 20_000, durationSeconds: 28 * 86_400, lpMarket });
   await approveFarm(ctx, ctx.agents);
   const stakes = await stakeAgents(ctx, pools, ctx.agents);
   console.log(`  ${stakes.length} stakes by ${new Set(stakes.map((s) => s.agent)).size} agents`);
@@ -80,9 +83,9 @@ export async function runFarmAndGovernance(options: {
     DB_PATH: path.join(options.demoDir, "apy-keeper.sqlite"),
     HTTP_PORT: String(port),
     SCHEDULE: "*/2 * * * * *",
-    // Aim for 30 % a year at 60 000 staked tokens per pool (AITBC, or LP shares).
+    // Aim for 30 % a year at 100 000 staked AITBC, and at 2 000 LP shares in the LP pool.
     BASE_APY: "30%",
-    TARGET_STAKE: "60000",
+    POOL_TARGETS: pools.map((p) => `${p.farmPoolId}:${p.kind === "LP" ? "2000e18" : "100000e18"}`).join(","),
   });
   options.onStart(keeper);
   const keeperUrl = `http://127.0.0.1:${port}`;
@@ -276,7 +279,7 @@ export function printFarmGovernanceReport(
   if (moves.length === 0) console.log("  none");
   for (const d of moves)
     console.log(
-      `  farm pool ${d.poolId}: ${tokens(BigInt(String(d.oldRate)) * 86_400n)} → ${tokens(BigInt(String(d.newRate)) * 86_400n)} AITBC/day (${d.txStatus ?? "not sent"})\n      ${d.reason}`,
+      `  farm pool ${d.poolId}: ${tokens(BigInt(String(d.oldRate)) * 86_400n)} → ${tokens(BigInt(String(d.newRate)) * 86_400n)} AITBC/day (${txStatus(d) ?? "not sent"})\n      ${d.reason}`,
     );
   const skips = new Map<string, number>();
   for (const d of result.apyDecisions)

@@ -7,8 +7,10 @@ import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManage
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IERC6909} from "@openzeppelin/contracts/interfaces/IERC6909.sol";
 
 import {IAIPowerYieldFarm} from "../interfaces/IAIPowerYieldFarm.sol";
+import {IAIServiceAMM} from "../interfaces/IAIServiceAMM.sol";
 
 /// @title AIPowerYieldFarm
 /// @notice Multi-pool staking farm with lock-boosted weights and funded-up-front reward budgets.
@@ -17,6 +19,8 @@ import {IAIPowerYieldFarm} from "../interfaces/IAIPowerYieldFarm.sol";
 /// the budget is charged the increment times the total weight rounded *up*, and each account's share of it is
 /// rounded down, so the rewards owed never exceed the budget consumed, which never exceeds the funding. Time with
 /// nothing staked consumes no budget: it stays in the pool for the next period.
+/// LP pools hold the AMM's ERC-6909 shares (id = AMM pool id); OpenZeppelin's ERC-6909 calls no receiver hook, so
+/// the farm implements none. Every token movement in or out (ERC-20 or ERC-6909) is checked by balance delta.
 contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -30,6 +34,8 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
     struct Pool {
         address stakingToken;
         uint64 periodFinish;
+        // staking token is the AMM, staked asset its ERC-6909 id `ammPoolId`
+        bool lpShares;
         address rewardToken;
         uint64 lastUpdateTime;
         uint256 rewardRate;
@@ -43,6 +49,9 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
         uint256 totalFunded;
         RateBounds rateBounds;
         uint64 lastRateUpdate;
+        // LP pools whose AMM pair holds the reward token: the pair's other token (zero otherwise)
+        address lpPairToken;
+        uint256 ammPoolId;
     }
 
     struct Account {
@@ -57,8 +66,15 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
     mapping(uint256 poolId => mapping(address account => Account)) internal _accounts;
     uint256 internal _poolCount;
 
+    /// @notice The AMM whose LP shares LP pools stake and through which rewards are swapped and priced.
+    IAIServiceAMM public immutable amm;
+
     /// @param authority The protocol's AccessManager.
-    constructor(address authority) AccessManaged(authority) {}
+    /// @param amm_ The protocol's AMM.
+    constructor(address authority, IAIServiceAMM amm_) AccessManaged(authority) {
+        if (address(amm_) == address(0)) revert ZeroAddress();
+        amm = amm_;
+    }
 
     // ─── Pools ────────────────────────────────────────────────────────────────────────────────
 
@@ -73,13 +89,30 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
         if (rewardToken.code.length == 0) revert NotAContract(rewardToken);
         _checkRateBounds(rateBounds);
 
-        poolId = _poolCount++;
+        poolId = _newPool(stakingToken, rewardToken, rateBounds);
+        emit PoolCreated(poolId, stakingToken, rewardToken, rateBounds, false, 0);
+    }
+
+    /// @inheritdoc IAIPowerYieldFarm
+    function createLpPool(uint256 ammPoolId, address rewardToken, RateBounds calldata rateBounds)
+        external
+        restricted
+        returns (uint256 poolId)
+    {
+        if (rewardToken == address(0)) revert ZeroAddress();
+        if (rewardToken.code.length == 0) revert NotAContract(rewardToken);
+        if (ammPoolId >= amm.poolCount()) revert UnknownAmmPool(ammPoolId);
+        _checkRateBounds(rateBounds);
+
+        poolId = _newPool(address(amm), rewardToken, rateBounds);
         Pool storage pool = _pools[poolId];
-        pool.stakingToken = stakingToken;
-        pool.rewardToken = rewardToken;
-        pool.rateBounds = rateBounds;
-        pool.lastUpdateTime = uint64(block.timestamp);
-        emit PoolCreated(poolId, stakingToken, rewardToken, rateBounds);
+        pool.lpShares = true;
+        pool.ammPoolId = ammPoolId;
+        // the pair never changes: remember the token the rewards swap into, if the pair holds the reward token
+        IAIServiceAMM.PoolView memory pair = amm.getPool(ammPoolId);
+        if (pair.token0 == rewardToken) pool.lpPairToken = pair.token1;
+        else if (pair.token1 == rewardToken) pool.lpPairToken = pair.token0;
+        emit PoolCreated(poolId, address(amm), rewardToken, rateBounds, true, ammPoolId);
     }
 
     /// @inheritdoc IAIPowerYieldFarm
@@ -125,7 +158,8 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
 
         stakeId = _addStake(poolId, pool, account, amount, lockDuration, multiplierBps);
 
-        _pullExact(pool.stakingToken, amount);
+        if (pool.lpShares) _pullLpExact(pool.ammPoolId, amount);
+        else _pullExact(pool.stakingToken, amount);
     }
 
     /// @inheritdoc IAIPowerYieldFarm
@@ -154,7 +188,8 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
         pool.totalWeight -= weightRemoved;
         emit Unstaked(poolId, msg.sender, stakeId, amount);
 
-        IERC20(pool.stakingToken).safeTransfer(msg.sender, amount);
+        if (pool.lpShares) _pushLp(pool.ammPoolId, amount);
+        else IERC20(pool.stakingToken).safeTransfer(msg.sender, amount);
     }
 
     /// @inheritdoc IAIPowerYieldFarm
@@ -174,27 +209,46 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
     }
 
     /// @inheritdoc IAIPowerYieldFarm
-    function compound(uint256 poolId)
+    function compound(uint256 poolId, uint256 minStakeOut, uint256 deadline)
         external
         nonReentrant
         whenNotPaused
         returns (uint256 stakeId, uint256 amount)
     {
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline, block.timestamp);
         Pool storage pool = _existingPool(poolId);
-        // TODO(issue 4): route rewards through the AMM when the tokens differ.
-        if (pool.rewardToken != pool.stakingToken) {
-            revert CompoundRouteUnavailable(pool.stakingToken, pool.rewardToken);
+        address rewardToken = pool.rewardToken;
+        address stakingToken = pool.stakingToken;
+        uint256 ammPoolId;
+        if (pool.lpShares) {
+            if (pool.lpPairToken == address(0)) revert CompoundRouteUnavailable(stakingToken, rewardToken);
+            ammPoolId = pool.ammPoolId;
+        } else if (rewardToken != stakingToken) {
+            bool exists;
+            (exists, ammPoolId) = amm.poolIdOf(rewardToken, stakingToken);
+            if (!exists) revert CompoundRouteUnavailable(stakingToken, rewardToken);
         }
         Account storage account = _accounts[poolId][msg.sender];
         _updatePool(pool);
         _updateAccount(pool, account);
-        amount = account.rewards;
-        if (amount == 0) revert NothingToClaim();
+        uint256 rewards = account.rewards;
+        if (rewards == 0) revert NothingToClaim();
 
-        // the tokens stay in the contract: they move from the reward reserve to the staked principal
+        // the rewards leave the reserve: kept as principal (same token) or spent on the AMM
         account.rewards = 0;
-        pool.rewardReserve -= amount;
-        emit Compounded(poolId, msg.sender, account.stakes.length, amount);
+        pool.rewardReserve -= rewards;
+        emit Compounded(poolId, msg.sender, account.stakes.length, rewards);
+
+        if (pool.lpShares) {
+            amount = _depositAsLiquidity(ammPoolId, rewardToken, pool.lpPairToken, rewards, deadline);
+        } else if (rewardToken != stakingToken) {
+            // the AMM pulls exactly `rewards`: the allowance ends at zero
+            IERC20(rewardToken).forceApprove(address(amm), rewards);
+            amount = _swapExact(ammPoolId, rewardToken, stakingToken, rewards, minStakeOut, deadline);
+        } else {
+            amount = rewards;
+        }
+        if (amount < minStakeOut) revert StakeOutTooLow(amount, minStakeOut);
         stakeId = _addStake(poolId, pool, account, amount, 0, uint16(BPS));
     }
 
@@ -274,7 +328,9 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
             undistributed: pool.undistributed,
             rewardReserve: pool.rewardReserve,
             totalFunded: pool.totalFunded,
-            rateBounds: pool.rateBounds
+            rateBounds: pool.rateBounds,
+            lpShares: pool.lpShares,
+            ammPoolId: pool.ammPoolId
         });
     }
 
@@ -288,7 +344,35 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
 
     /// @inheritdoc IAIPowerYieldFarm
     function currentApr(uint256 poolId) external view returns (uint256) {
+        return _currentApr(_existingPool(poolId));
+    }
+
+    /// @inheritdoc IAIPowerYieldFarm
+    function currentApy(uint256 poolId) external view returns (uint256 aprValue) {
         Pool storage pool = _existingPool(poolId);
+        address rewardToken = pool.rewardToken;
+        if (pool.lpShares) {
+            if (pool.lpPairToken == address(0)) revert NoPriceRoute(poolId);
+            IAIServiceAMM.PoolView memory pair = amm.getPool(pool.ammPoolId);
+            uint256 rewardSide = pair.token0 == rewardToken ? pair.reserve0 : pair.reserve1;
+            if (rewardSide == 0 || pair.totalLiquidity == 0) revert NoPriceRoute(poolId);
+            // one share is worth 2 * rewardSide / totalLiquidity reward tokens (both sides at the spot price)
+            return Math.mulDiv(_currentApr(pool), pair.totalLiquidity, 2 * rewardSide);
+        }
+        address stakingToken = pool.stakingToken;
+        if (rewardToken == stakingToken) return _currentApr(pool);
+        (bool exists, uint256 ammPoolId) = amm.poolIdOf(rewardToken, stakingToken);
+        if (!exists) revert NoPriceRoute(poolId);
+        (uint112 reserve0, uint112 reserve1,) = amm.getReserves(ammPoolId);
+        if (reserve0 == 0 || reserve1 == 0) revert NoPriceRoute(poolId);
+        // the pool's tokens are sorted by address: reward is token0 iff its address is the lower one
+        (uint256 rewardReserve, uint256 stakingReserve) =
+            rewardToken < stakingToken ? (reserve0, reserve1) : (reserve1, reserve0);
+        // staking tokens per reward token at the spot price
+        return Math.mulDiv(_currentApr(pool), stakingReserve, rewardReserve);
+    }
+
+    function _currentApr(Pool storage pool) private view returns (uint256) {
         uint256 totalWeight = pool.totalWeight;
         if (totalWeight == 0 || block.timestamp >= pool.periodFinish) return 0;
         // weight is in staking-token units at 1×, so this is reward tokens per staked token per year
@@ -327,6 +411,18 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
     }
 
     // ─── Internal ─────────────────────────────────────────────────────────────────────────────
+
+    function _newPool(address stakingToken, address rewardToken, RateBounds calldata rateBounds)
+        private
+        returns (uint256 poolId)
+    {
+        poolId = _poolCount++;
+        Pool storage pool = _pools[poolId];
+        pool.stakingToken = stakingToken;
+        pool.rewardToken = rewardToken;
+        pool.rateBounds = rateBounds;
+        pool.lastUpdateTime = uint64(block.timestamp);
+    }
 
     function _existingPool(uint256 poolId) private view returns (Pool storage) {
         if (poolId >= _poolCount) revert UnknownPool(poolId);
@@ -394,6 +490,87 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
         pool.totalStaked += amount;
         pool.totalWeight += weight;
         emit Staked(poolId, msg.sender, stakeId, amount, lockEnd, multiplierBps);
+    }
+
+    /// @dev Single-sided deposit of `rewards` into AMM pool `ammPoolId`: swaps the optimal part to `pairToken`,
+    /// adds both as liquidity for the farm, sends what the deposit leaves back to the caller, and returns the LP
+    /// shares that arrived. Allowances left unspent are reset to zero.
+    function _depositAsLiquidity(
+        uint256 ammPoolId,
+        address rewardToken,
+        address pairToken,
+        uint256 rewards,
+        uint256 deadline
+    ) private returns (uint256 liquidity) {
+        uint256 swapAmount = amm.optimalSingleSidedSwap(ammPoolId, rewardToken, rewards);
+        // one approval covers the swap and the deposit: both pull from the farm, together at most `rewards`
+        IERC20(rewardToken).forceApprove(address(amm), rewards);
+        uint256 pairOut = _swapExact(ammPoolId, rewardToken, pairToken, swapAmount, 0, deadline);
+        IERC20(pairToken).forceApprove(address(amm), pairOut);
+
+        uint256 rewardLeft = rewards - swapAmount;
+        bool rewardIsToken0 = rewardToken < pairToken;
+        uint256 used0;
+        uint256 used1;
+        (used0, used1, liquidity) = rewardIsToken0
+            ? _addLiquidityExact(ammPoolId, rewardLeft, pairOut, deadline)
+            : _addLiquidityExact(ammPoolId, pairOut, rewardLeft, deadline);
+        (uint256 rewardUsed, uint256 pairUsed) = rewardIsToken0 ? (used0, used1) : (used1, used0);
+        _refundDust(rewardToken, rewardLeft - rewardUsed);
+        _refundDust(pairToken, pairOut - pairUsed);
+    }
+
+    /// @dev Swaps exactly `amountIn` of `tokenIn` for `tokenOut` to the farm; returns what arrived, which must be the
+    /// AMM's reported output. The caller has approved the AMM.
+    function _swapExact(
+        uint256 ammPoolId,
+        address tokenIn,
+        address tokenOut,
+        uint256 amountIn,
+        uint256 minAmountOut,
+        uint256 deadline
+    ) private returns (uint256 received) {
+        uint256 balanceBefore = IERC20(tokenOut).balanceOf(address(this));
+        uint256 out =
+            amm.swapExactInputSingle(ammPoolId, tokenIn, amountIn, minAmountOut, address(this), deadline);
+        received = IERC20(tokenOut).balanceOf(address(this)) - balanceBefore;
+        if (received != out) revert TransferAmountMismatch(tokenOut, out, received);
+    }
+
+    /// @dev Adds liquidity for the farm; returns the amounts used and the shares that arrived (exactly as minted).
+    function _addLiquidityExact(uint256 ammPoolId, uint256 desired0, uint256 desired1, uint256 deadline)
+        private
+        returns (uint256 used0, uint256 used1, uint256 liquidity)
+    {
+        IERC6909 shares = IERC6909(address(amm));
+        uint256 sharesBefore = shares.balanceOf(address(this), ammPoolId);
+        uint256 minted;
+        (used0, used1, minted) =
+            amm.addLiquidity(ammPoolId, desired0, desired1, 0, 0, address(this), deadline);
+        liquidity = shares.balanceOf(address(this), ammPoolId) - sharesBefore;
+        if (liquidity != minted) revert TransferAmountMismatch(address(shares), minted, liquidity);
+    }
+
+    /// @dev Sends a deposit's leftover to the caller and clears the allowance the AMM did not use.
+    function _refundDust(address token, uint256 leftover) private {
+        if (leftover == 0) return;
+        IERC20(token).forceApprove(address(amm), 0);
+        IERC20(token).safeTransfer(msg.sender, leftover);
+    }
+
+    /// @dev Pulls exactly `amount` LP shares of AMM pool `ammPoolId` from the caller, or reverts.
+    function _pullLpExact(uint256 ammPoolId, uint256 amount) private {
+        IERC6909 shares = IERC6909(address(amm));
+        uint256 balanceBefore = shares.balanceOf(address(this), ammPoolId);
+        shares.transferFrom(msg.sender, address(this), ammPoolId, amount);
+        uint256 received = shares.balanceOf(address(this), ammPoolId) - balanceBefore;
+        if (received != amount) revert TransferAmountMismatch(address(shares), amount, received);
+    }
+
+    /// @dev Pays `amount` LP shares of AMM pool `ammPoolId` to the caller. The AMM is the protocol's own ERC-6909
+    /// (no hooks, no fees), and its `transfer` reverts rather than return false, so no balance check is needed.
+    function _pushLp(uint256 ammPoolId, uint256 amount) private {
+        IERC6909(address(amm)).transfer(msg.sender, ammPoolId, amount);
     }
 
     /// @dev Pulls exactly `amount` or reverts: fee-on-transfer tokens would leave the books short.

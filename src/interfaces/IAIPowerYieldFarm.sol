@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IAIServiceAMM} from "./IAIServiceAMM.sol";
+
 /// @title IAIPowerYieldFarm
 /// @notice Staking farm for AI-compute tokens. One contract holds every pool; a pool pays one reward token, at a
 /// rate per second until its period ends, to the stakers of one staking token (any ERC-20, AITBC first), in
 /// proportion to their weighted stake. Rewards are funded up front: the rate can never promise more than the
-/// pool's remaining budget, so the sum of all claims never exceeds what was deposited.
+/// pool's remaining budget, so the sum of all claims never exceeds what was deposited. A pool stakes either an
+/// ERC-20 ({createPool}) or the AMM's ERC-6909 LP shares of one AMM pool ({createLpPool}).
 /// @dev Lock tiers and their weight boosts (basis points of the staked amount):
 /// - no lock (0 s): 1.0× (10_000)
 /// - 30 days: 1.5× (15_000)
@@ -13,7 +16,10 @@ pragma solidity ^0.8.24;
 /// - 180 days: 2.5× (25_000)
 /// Any other lock duration is refused. Early exit: unstaking a stake before its lock ends is refused with
 /// {LockNotExpired}; there is no penalty path. Rewards keep accruing to a locked stake and may be claimed at any
-/// time. ERC-6909 LP shares of the AMM cannot be staked yet (staking tokens are ERC-20 only).
+/// time.
+/// LP pools: the staking token is the AMM contract and the staked asset its ERC-6909 id `ammPoolId`; the staker
+/// approves the farm for that id (or makes it an operator) and the farm pulls with `transferFrom`. OpenZeppelin's
+/// ERC-6909 has no receiver hook, so the farm needs none.
 interface IAIPowerYieldFarm {
     /// @notice Governance-set limits within which the APY keeper may move a pool's reward rate.
     struct RateBounds {
@@ -45,6 +51,8 @@ interface IAIPowerYieldFarm {
         uint256 rewardReserve;
         uint256 totalFunded;
         RateBounds rateBounds;
+        bool lpShares;
+        uint256 ammPoolId;
     }
 
     // ─── Errors ───────────────────────────────────────────────────────────────────────────────
@@ -69,6 +77,10 @@ interface IAIPowerYieldFarm {
     error PeriodNotActive(uint256 periodFinish, uint256 timestamp);
     error TransferAmountMismatch(address token, uint256 expected, uint256 received);
     error AmountTooLarge(uint256 amount);
+    error UnknownAmmPool(uint256 ammPoolId);
+    error NoPriceRoute(uint256 poolId);
+    error DeadlineExpired(uint256 deadline, uint256 timestamp);
+    error StakeOutTooLow(uint256 stakeOut, uint256 minStakeOut);
 
     // ─── Events ───────────────────────────────────────────────────────────────────────────────
 
@@ -76,7 +88,9 @@ interface IAIPowerYieldFarm {
         uint256 indexed poolId,
         address indexed stakingToken,
         address indexed rewardToken,
-        RateBounds rateBounds
+        RateBounds rateBounds,
+        bool lpShares,
+        uint256 ammPoolId
     );
     event PoolFunded(
         uint256 indexed poolId,
@@ -96,6 +110,8 @@ interface IAIPowerYieldFarm {
     );
     event Unstaked(uint256 indexed poolId, address indexed account, uint256 indexed stakeId, uint256 amount);
     event RewardsClaimed(uint256 indexed poolId, address indexed account, uint256 amount);
+    /// @dev `amount` is the rewards taken from the reserve; the new stake's amount is in the {Staked} event emitted
+    /// with it (they differ when the rewards were swapped or deposited through the AMM).
     event Compounded(
         uint256 indexed poolId, address indexed account, uint256 indexed stakeId, uint256 amount
     );
@@ -106,12 +122,24 @@ interface IAIPowerYieldFarm {
 
     // ─── Pools ────────────────────────────────────────────────────────────────────────────────
 
-    /// @notice Creates a pool. Admin only. A pool pays nothing until funded.
+    /// @notice Creates a pool staking an ERC-20. Admin only. A pool pays nothing until funded.
     /// @param stakingToken The ERC-20 stakers deposit.
-    /// @param rewardToken The ERC-20 the pool pays (may equal `stakingToken`; only then is {compound} possible).
+    /// @param rewardToken The ERC-20 the pool pays (may equal `stakingToken`; otherwise {compound} and {currentApy}
+    /// route through the AMM pool of the two tokens).
     /// @param rateBounds Limits for {setRewardRate} and {fundPool}.
     /// @return poolId The new pool's sequential id.
     function createPool(address stakingToken, address rewardToken, RateBounds calldata rateBounds)
+        external
+        returns (uint256 poolId);
+
+    /// @notice Creates a pool staking the AMM's ERC-6909 LP shares of AMM pool `ammPoolId`. Admin only. Its staking
+    /// token is reported as the AMM's address. {compound} and {currentApy} work when `rewardToken` is one of the
+    /// AMM pool's two tokens.
+    /// @param ammPoolId The AMM pool (reverts with {UnknownAmmPool} if it does not exist).
+    /// @param rewardToken The ERC-20 the pool pays.
+    /// @param rateBounds Limits for {setRewardRate} and {fundPool}.
+    /// @return poolId The new pool's sequential id.
+    function createLpPool(uint256 ammPoolId, address rewardToken, RateBounds calldata rateBounds)
         external
         returns (uint256 poolId);
 
@@ -144,13 +172,21 @@ interface IAIPowerYieldFarm {
     /// @return amount Reward tokens paid.
     function claimRewards(uint256 poolId) external returns (uint256 amount);
 
-    /// @notice Restakes the caller's earned rewards as a new unlocked (1×) stake, when the pool's reward token is its
-    /// staking token. Pools with different tokens revert with {CompoundRouteUnavailable} until the AMM route exists.
-    /// Refused while paused.
+    /// @notice Restakes the caller's earned rewards as a new unlocked (1×) stake. Same token: the rewards are staked
+    /// as they are. ERC-20 staking token: the rewards are swapped through the AMM pool of (reward, staking) token.
+    /// LP pool whose pair holds the reward token: the optimal part is swapped to the other token and both are
+    /// deposited as liquidity for the farm; the minted shares are staked and what the deposit leaves of either
+    /// token is sent to the caller. Without such a route, reverts with {CompoundRouteUnavailable}. Refused while
+    /// paused. The farm approves the AMM for exactly what it spends and leaves no allowance behind.
     /// @param poolId The pool.
+    /// @param minStakeOut Least amount of staking token (or LP shares) to stake, or the call reverts (with
+    /// {StakeOutTooLow}, or the AMM's slippage error on the swap route).
+    /// @param deadline Latest block timestamp at which the call may execute.
     /// @return stakeId The new stake's index.
-    /// @return amount Rewards restaked.
-    function compound(uint256 poolId) external returns (uint256 stakeId, uint256 amount);
+    /// @return amount Staking tokens (or LP shares) staked.
+    function compound(uint256 poolId, uint256 minStakeOut, uint256 deadline)
+        external
+        returns (uint256 stakeId, uint256 amount);
 
     // ─── Keeper and governance ────────────────────────────────────────────────────────────────
 
@@ -175,6 +211,9 @@ interface IAIPowerYieldFarm {
 
     // ─── Views ────────────────────────────────────────────────────────────────────────────────
 
+    /// @notice The AMM whose LP shares LP pools stake and through which {compound} and {currentApy} route.
+    function amm() external view returns (IAIServiceAMM);
+
     /// @notice Number of pools created.
     function poolCount() external view returns (uint256);
 
@@ -185,9 +224,19 @@ interface IAIPowerYieldFarm {
     function pendingRewards(uint256 poolId, address account) external view returns (uint256);
 
     /// @notice Yearly reward per unit of 1× weighted stake, 1e18 fixed point, in reward-token-per-staking-token
-    /// units (no price conversion: valuing rewards in staking tokens through the AMM comes later). Zero outside an
-    /// active period or with nothing staked. A locked stake earns this times its multiplier.
+    /// units (no price conversion, see {currentApy}). Zero outside an active period or with nothing staked. A locked
+    /// stake earns this times its multiplier.
     function currentApr(uint256 poolId) external view returns (uint256);
+
+    /// @notice Yearly reward value over staked value, both in the staking token's terms, 1e18 = 100 %, for a 1×
+    /// stake (a locked stake earns this times its multiplier). Despite the name it is an APR: simple interest at the
+    /// current rate, not compounded. Same token: {currentApr}. ERC-20 staking token: the reward rate valued at the
+    /// AMM spot price of the (reward, staking) pool. LP pool holding the reward token: one LP share valued as
+    /// 2 × reserve(reward token) / total shares, in reward tokens. Spot prices can be moved within a block: this is
+    /// a display value, not an oracle. Reverts with {NoPriceRoute} when there is no such AMM pool or it is empty.
+    /// @param poolId The pool.
+    /// @return aprValue The yearly rate, 1e18 fixed point.
+    function currentApy(uint256 poolId) external view returns (uint256 aprValue);
 
     /// @notice Number of stakes `account` has made in the pool (withdrawn ones keep their id, at amount zero).
     function stakeCount(uint256 poolId, address account) external view returns (uint256);

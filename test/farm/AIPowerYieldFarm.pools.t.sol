@@ -13,10 +13,10 @@ contract AIPowerYieldFarmPoolsTest is FarmTestBase {
 
     function test_createPool_storesPoolAndEmits() public {
         vm.expectEmit(address(farm));
-        emit IAIPowerYieldFarm.PoolCreated(2, address(rewardToken), address(aitbc), defaultBounds());
+        emit IAIPowerYieldFarm.PoolCreated(3, address(rewardToken), address(aitbc), defaultBounds(), false, 0);
         uint256 poolId = farm.createPool(address(rewardToken), address(aitbc), defaultBounds());
-        assertEq(poolId, 2);
-        assertEq(farm.poolCount(), 3);
+        assertEq(poolId, 3);
+        assertEq(farm.poolCount(), 4);
         IAIPowerYieldFarm.PoolView memory pool = farm.getPool(poolId);
         assertEq(pool.stakingToken, address(rewardToken));
         assertEq(pool.rewardToken, address(aitbc));
@@ -24,6 +24,8 @@ contract AIPowerYieldFarmPoolsTest is FarmTestBase {
         assertEq(pool.periodFinish, 0);
         assertEq(pool.rateBounds.maxRate, MAX_RATE);
         assertEq(pool.rateBounds.minInterval, MIN_INTERVAL);
+        assertFalse(pool.lpShares);
+        assertEq(pool.ammPoolId, 0);
     }
 
     function test_createPool_revertsWhenNotAdmin() public {
@@ -52,6 +54,57 @@ contract AIPowerYieldFarmPoolsTest is FarmTestBase {
         bounds.maxRate = 4;
         vm.expectRevert(abi.encodeWithSelector(IAIPowerYieldFarm.InvalidRateBounds.selector, 5, 4, MAX_STEP));
         farm.createPool(address(aitbc), address(aitbc), bounds);
+    }
+
+    // ─── createLpPool ─────────────────────────────────────────────────────────────────────────
+
+    function test_createLpPool_storesPoolAndEmits() public {
+        vm.expectEmit(address(farm));
+        emit IAIPowerYieldFarm.PoolCreated(
+            3, address(amm), address(stakeToken), defaultBounds(), true, ammLpId
+        );
+        uint256 poolId = farm.createLpPool(ammLpId, address(stakeToken), defaultBounds());
+        assertEq(poolId, 3);
+        assertEq(farm.poolCount(), 4);
+        IAIPowerYieldFarm.PoolView memory pool = farm.getPool(poolId);
+        assertEq(pool.stakingToken, address(amm));
+        assertEq(pool.rewardToken, address(stakeToken));
+        assertTrue(pool.lpShares);
+        assertEq(pool.ammPoolId, ammLpId);
+        assertEq(pool.rateBounds.maxStep, MAX_STEP);
+    }
+
+    function test_createLpPool_revertsWhenNotAdmin() public {
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, alice));
+        farm.createLpPool(ammLpId, address(aitbc), defaultBounds());
+    }
+
+    function test_createLpPool_revertsWhenUnknownAmmPool() public {
+        uint256 count = amm.poolCount();
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerYieldFarm.UnknownAmmPool.selector, count));
+        farm.createLpPool(count, address(aitbc), defaultBounds());
+    }
+
+    function test_createLpPool_revertsWhenRewardZeroOrNotAContract() public {
+        vm.expectRevert(IAIPowerYieldFarm.ZeroAddress.selector);
+        farm.createLpPool(ammLpId, address(0), defaultBounds());
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerYieldFarm.NotAContract.selector, alice));
+        farm.createLpPool(ammLpId, alice, defaultBounds());
+    }
+
+    function test_createLpPool_revertsWhenBoundsInverted() public {
+        IAIPowerYieldFarm.RateBounds memory bounds = defaultBounds();
+        bounds.minRate = 5;
+        bounds.maxRate = 4;
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerYieldFarm.InvalidRateBounds.selector, 5, 4, MAX_STEP));
+        farm.createLpPool(ammLpId, address(aitbc), bounds);
+    }
+
+    function test_fundPool_lpPool() public {
+        _fund(lpPool, FUND, DURATION);
+        assertEq(aitbc.balanceOf(address(farm)), FUND);
+        assertEq(farm.getPool(lpPool).rewardRate, 1e18);
     }
 
     // ─── fundPool ─────────────────────────────────────────────────────────────────────────────

@@ -1,8 +1,20 @@
-import { db } from "ponder:api";
-import schema, { ammConfig, candle, liquidityEvent, pool, swap } from "ponder:schema";
+import { db, publicClients } from "ponder:api";
+import schema, {
+  ammConfig,
+  candle,
+  farmApyHour,
+  farmConfig,
+  farmPool,
+  liquidityEvent,
+  pool,
+  proposal,
+  swap,
+  vote,
+} from "ponder:schema";
 import { Hono, type Context } from "hono";
 import { and, asc, count, desc, eq, graphql, gt, gte, lte, sql, sum } from "ponder";
-import { getAddress } from "viem";
+import { getAddress, type PublicClient } from "viem";
+import { agentGovernanceAbi, aiPowerYieldFarmAbi } from "../../../generated/abis";
 import { aggregateCandles, feeApr, realizedVolatility, SECONDS_PER_YEAR, type Candle } from "./metrics";
 
 // HTTP read models over the indexed AMM. Ponder serves /health, /ready, /status and /metrics itself.
@@ -12,6 +24,9 @@ import { aggregateCandles, feeApr, realizedVolatility, SECONDS_PER_YEAR, type Ca
 //   GET /pools/:chainId/:poolId/stats?window=    → PoolStats
 //   GET /pools/:chainId/:poolId/candles?interval=&from=&to=
 //   GET /stats?chainId=                          → protocol totals and settings for one chain
+//   GET /farm/apy?chainId=&source=index|chain    → current APR and APY per farm pool, each with its asOf block
+//   GET /farm/apy/:poolId/history?chainId=&from=&to=  → hourly APR/APY readings
+//   GET /governance/proposals/:id?chainId=       → a proposal, its votes, and the governor's state() now
 // Bad input → 400 { error }, naming the parameter; unknown pool → 404 { error }.
 // Amounts are raw token units as decimal strings; fees are pips (1e6 = 100 %) as numbers.
 // "Now" for every window is the timestamp of the chain's latest indexed block, not the wall clock.
@@ -305,6 +320,223 @@ app.get("/stats", async (c) => {
         volume24hToken1: v?.volume1 ? BigInt(v.volume1.split(".")[0]!).toString() : "0",
       };
     }),
+  });
+});
+
+// ─── Farm and governance ─────────────────────────────────────────────────────────────────────────────
+// APR and APY are the farm's `currentApr`/`currentApy`: 1e18 fixed point (1e18 = 100 % a year) as decimal
+// strings; `apy` is null where the contract has no price route (it reverts with NoPriceRoute).
+
+/** The governor's `ProposalState` enum, in order. */
+const PROPOSAL_STATES = [
+  "Pending",
+  "Active",
+  "Canceled",
+  "Defeated",
+  "Succeeded",
+  "Queued",
+  "Expired",
+  "Executed",
+] as const;
+
+/** `chainId` if given; without it, the one chain indexed (400 when there are several). */
+async function resolveChain(value: string | undefined) {
+  if (value !== undefined) return parseChain(value);
+  const chains = await indexedChains();
+  if (chains.size !== 1) {
+    throw new BadRequest(`chainId is required (indexed: ${[...chains.keys()].join(", ")})`);
+  }
+  const [[chainId, head]] = [...chains.entries()] as [[number, { blockNumber: number; timestamp: number }]];
+  return { chainId, now: head.timestamp, head };
+}
+
+const clientOf = (chainId: number) =>
+  (publicClients as unknown as Record<string, PublicClient | undefined>)[`chain${chainId}`]!;
+
+/** `currentApr` and `currentApy` of a farm pool read on chain at `blockNumber` (apy null on NoPriceRoute). */
+async function readFarmApr(chainId: number, farm: `0x${string}`, poolId: bigint, blockNumber: bigint) {
+  const read = { address: farm, abi: aiPowerYieldFarmAbi, args: [poolId], blockNumber } as const;
+  const client = clientOf(chainId);
+  const apr = await client.readContract({ ...read, functionName: "currentApr" });
+  const apy = await client.readContract({ ...read, functionName: "currentApy" }).catch((error: Error) => {
+    if (/NoPriceRoute/.test(error.message)) return null;
+    throw error;
+  });
+  return { apr, apy };
+}
+
+// GET /farm/apy?chainId=&source=index|chain — every farm pool's APR and APY (of one chain, or of every indexed
+// chain without chainId). source=index (default): the values the indexer read at the pool's last farm event,
+// asOf that block — they go stale between events (a period's end, AMM price moves). source=chain: read from the
+// chain now, at the chain's latest indexed block (asOf that block).
+app.get("/farm/apy", async (c) => {
+  const chainParam = query(c, "chainId");
+  const source = query(c, "source") ?? "index";
+  if (source !== "index" && source !== "chain") {
+    throw new BadRequest(`source must be "index" or "chain", got ${JSON.stringify(source)}`);
+  }
+  const chainId = chainParam === undefined ? undefined : (await parseChain(chainParam)).chainId;
+  const [rows, configs, heads] = await Promise.all([
+    db
+      .select()
+      .from(farmPool)
+      .where(chainId === undefined ? undefined : eq(farmPool.chainId, chainId))
+      .orderBy(asc(farmPool.chainId), asc(farmPool.poolId)),
+    db.select().from(farmConfig),
+    indexedChains(),
+  ]);
+  const farms = new Map(configs.map((row) => [row.chainId, row.address]));
+  const pools = await Promise.all(
+    rows.map(async (row) => {
+      let reading = { apr: row.apr, apy: row.apy };
+      let asOf = { blockNumber: Number(row.aprBlock), timestamp: Number(row.aprTimestamp) };
+      if (source === "chain") {
+        const head = heads.get(row.chainId)!;
+        reading = await readFarmApr(
+          row.chainId,
+          farms.get(row.chainId)!,
+          row.poolId,
+          BigInt(head.blockNumber),
+        );
+        asOf = head;
+      }
+      return {
+        chainId: row.chainId,
+        poolId: row.poolId.toString(),
+        stakingToken: getAddress(row.stakingToken),
+        rewardToken: getAddress(row.rewardToken),
+        lpShares: row.lpShares,
+        ammPoolId: row.ammPoolId.toString(),
+        rewardRate: row.rewardRate.toString(),
+        periodFinish: Number(row.periodFinish),
+        totalStaked: row.totalStaked.toString(),
+        totalWeight: row.totalWeight.toString(),
+        apr: reading.apr.toString(),
+        apy: reading.apy === null ? null : reading.apy.toString(),
+        asOf,
+      };
+    }),
+  );
+  return c.json({ source, pools });
+});
+
+// GET /farm/apy/:poolId/history?chainId=&from=&to= — hourly APR/APY: per hour of block time with a farm event of
+// the pool, the last reading in it. from/to: Unix seconds (default: the last 30 days up to now); an hour is
+// included if it starts in [floor(from to the hour), to].
+app.get("/farm/apy/:poolId/history", async (c) => {
+  const { chainId, now } = await resolveChain(query(c, "chainId"));
+  const poolId = parsePoolId(c.req.param("poolId"));
+  const toParam = query(c, "to");
+  const fromParam = query(c, "from");
+  const to = toParam === undefined ? now : parseInteger(toParam, "to", 0, Number.MAX_SAFE_INTEGER);
+  const fromRaw =
+    fromParam === undefined
+      ? Math.max(0, to - 30 * DAY)
+      : parseInteger(fromParam, "from", 0, Number.MAX_SAFE_INTEGER);
+  if (fromRaw > to) throw new BadRequest(`from (${fromRaw}) must not be after to (${to})`);
+  const from = fromRaw - (fromRaw % HOUR);
+  if ((to - from) / HOUR >= MAX_CANDLES) {
+    throw new BadRequest(`from..to spans more than ${MAX_CANDLES} hours; narrow it`);
+  }
+  const [row] = await db
+    .select({ poolId: farmPool.poolId })
+    .from(farmPool)
+    .where(and(eq(farmPool.chainId, chainId), eq(farmPool.poolId, poolId)));
+  if (!row) throw new BadRequest(`farm pool ${poolId} does not exist on chain ${chainId}`, 404);
+  const hours = await db
+    .select()
+    .from(farmApyHour)
+    .where(
+      and(
+        eq(farmApyHour.chainId, chainId),
+        eq(farmApyHour.poolId, poolId),
+        gte(farmApyHour.bucketStart, BigInt(from)),
+        lte(farmApyHour.bucketStart, BigInt(to)),
+      ),
+    )
+    .orderBy(asc(farmApyHour.bucketStart));
+  return c.json({
+    chainId,
+    poolId: poolId.toString(),
+    interval: HOUR,
+    from,
+    to,
+    points: hours.map((h) => ({
+      timestamp: Number(h.bucketStart),
+      apr: h.apr.toString(),
+      apy: h.apy === null ? null : h.apy.toString(),
+      blockNumber: Number(h.blockNumber),
+      blockTimestamp: Number(h.timestamp),
+      samples: h.samples,
+    })),
+  });
+});
+
+// GET /governance/proposals/:id?chainId= — the indexed proposal and its votes, with the governor's `state()` read
+// at the chain's latest indexed block (`chainState`, asOf that block). `state` is the lifecycle events decide
+// (Pending, Queued, Executed, Canceled); `phase` adds what the clock decides without the quorum: Pending until
+// voteStart, Active until voteEnd, then Ended (Succeeded, Defeated or Expired per `chainState`).
+app.get("/governance/proposals/:id", async (c) => {
+  const { chainId, now, head } = await resolveChain(query(c, "chainId"));
+  const idParam = c.req.param("id");
+  if (!/^[0-9]{1,78}$/.test(idParam) || BigInt(idParam) >= 2n ** 256n) {
+    throw new BadRequest(`id must be a proposal id (a uint256 in decimal), got "${idParam}"`);
+  }
+  const proposalId = BigInt(idParam);
+  const [row] = await db
+    .select()
+    .from(proposal)
+    .where(and(eq(proposal.chainId, chainId), eq(proposal.proposalId, proposalId)));
+  if (!row) throw new BadRequest(`proposal ${proposalId} does not exist on chain ${chainId}`, 404);
+  const votes = await db
+    .select()
+    .from(vote)
+    .where(and(eq(vote.chainId, chainId), eq(vote.proposalId, proposalId)))
+    .orderBy(asc(vote.blockNumber), asc(vote.logIndex));
+  const stateIndex = await clientOf(chainId).readContract({
+    address: row.governor,
+    abi: agentGovernanceAbi,
+    functionName: "state",
+    args: [proposalId],
+    blockNumber: BigInt(head.blockNumber),
+  });
+  const phase =
+    row.state !== "Pending"
+      ? row.state
+      : now <= Number(row.voteStart)
+        ? "Pending"
+        : now <= Number(row.voteEnd)
+          ? "Active"
+          : "Ended";
+  return c.json({
+    chainId,
+    proposalId: row.proposalId.toString(),
+    governor: getAddress(row.governor),
+    proposer: getAddress(row.proposer),
+    targets: row.targets.map((t) => getAddress(t)),
+    values: row.values.map((v) => v.toString()),
+    signatures: row.signatures,
+    calldatas: row.calldatas,
+    description: row.description,
+    voteStart: Number(row.voteStart),
+    voteEnd: Number(row.voteEnd),
+    etaSeconds: row.etaSeconds === null ? null : Number(row.etaSeconds),
+    state: row.state,
+    phase,
+    chainState: PROPOSAL_STATES[stateIndex] ?? `unknown(${stateIndex})`,
+    asOf: head,
+    forVotes: row.forVotes.toString(),
+    againstVotes: row.againstVotes.toString(),
+    abstainVotes: row.abstainVotes.toString(),
+    votes: votes.map((v) => ({
+      voter: getAddress(v.voter),
+      support: v.support,
+      weight: v.weight.toString(),
+      reason: v.reason,
+      params: v.params,
+      blockNumber: Number(v.blockNumber),
+      timestamp: Number(v.timestamp),
+    })),
   });
 });
 
