@@ -164,7 +164,9 @@ contract Deploy is Script {
         manager.grantRole(Roles.FEE_KEEPER, holders.feeKeeper, 0);
         manager.grantRole(Roles.APY_KEEPER, holders.apyKeeper, 0);
         manager.grantRole(Roles.FARM_OPERATOR, holders.farmOperator, 0);
-        manager.grantRole(Roles.MINTER, holders.minter == address(0) ? address(d.timelock) : holders.minter, 0);
+        manager.grantRole(
+            Roles.MINTER, holders.minter == address(0) ? address(d.timelock) : holders.minter, 0
+        );
         manager.grantRole(
             Roles.REPUTATION_GRANTER,
             holders.reputationGranter == address(0) ? address(d.timelock) : holders.reputationGranter,

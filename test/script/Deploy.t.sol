@@ -64,7 +64,9 @@ contract DeployTest is Test {
         assertTrue(_has(manager, Roles.APY_KEEPER, apyKeeper), "apy keeper");
         assertTrue(_has(manager, Roles.FARM_OPERATOR, farmOperator), "farm operator");
         assertTrue(_has(manager, Roles.MINTER, timelock), "minter defaults to the timelock");
-        assertTrue(_has(manager, Roles.REPUTATION_GRANTER, timelock), "reputation granter defaults to the timelock");
+        assertTrue(
+            _has(manager, Roles.REPUTATION_GRANTER, timelock), "reputation granter defaults to the timelock"
+        );
         for (uint64 role; role <= Roles.FARM_OPERATOR; ++role) {
             assertFalse(_has(manager, role, deployer), "the deployer keeps no role");
         }
@@ -87,15 +89,20 @@ contract DeployTest is Test {
         );
         assertEq(manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.pause.selector), Roles.GUARDIAN);
         assertEq(manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.unpause.selector), Roles.GUARDIAN);
-        assertEq(manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.pause.selector), Roles.GUARDIAN);
         assertEq(
-            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.setRewardRate.selector), Roles.APY_KEEPER
+            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.pause.selector), Roles.GUARDIAN
         );
         assertEq(
-            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.fundPool.selector), Roles.FARM_OPERATOR
+            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.setRewardRate.selector),
+            Roles.APY_KEEPER
         );
         assertEq(
-            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.setRateBounds.selector), Roles.ADMIN
+            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.fundPool.selector),
+            Roles.FARM_OPERATOR
+        );
+        assertEq(
+            manager.getTargetFunctionRole(address(d.farm), AIPowerYieldFarm.setRateBounds.selector),
+            Roles.ADMIN
         );
         assertEq(
             manager.getTargetFunctionRole(address(d.reputation), AgentReputation.grant.selector),
@@ -104,9 +111,12 @@ contract DeployTest is Test {
         assertEq(manager.getTargetFunctionRole(address(d.aitbc), AITBC.mint.selector), Roles.MINTER);
         assertEq(manager.getTargetFunctionRole(address(d.gpuHours), AITBC.mint.selector), Roles.MINTER);
         assertEq(
-            manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.setProtocolFeeShare.selector), Roles.ADMIN
+            manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.setProtocolFeeShare.selector),
+            Roles.ADMIN
         );
-        assertEq(manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.setFeeBounds.selector), Roles.ADMIN);
+        assertEq(
+            manager.getTargetFunctionRole(address(d.amm), AIServiceAMM.setFeeBounds.selector), Roles.ADMIN
+        );
 
         // The deployer can do nothing any more.
         vm.startPrank(deployer);
@@ -119,7 +129,9 @@ contract DeployTest is Test {
         vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, deployer));
         d.reputation.grant(deployer, 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IAccessManager.AccessManagerUnauthorizedAccount.selector, deployer, Roles.ADMIN)
+            abi.encodeWithSelector(
+                IAccessManager.AccessManagerUnauthorizedAccount.selector, deployer, Roles.ADMIN
+            )
         );
         manager.grantRole(Roles.ADMIN, deployer, 0);
         vm.stopPrank();
