@@ -25,8 +25,10 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///   FEE_KEEPER         may move AMM fees inside governance-set bounds (required)
 ///   APY_KEEPER         may move farm reward rates inside governance-set bounds (required)
 ///   FARM_OPERATOR      may list farm pools and fund their reward periods (required)
-///   ADMIN              replaces the timelock as AccessManager admin (default and only sane value on a real chain:
-///                      the timelock). Local test chains that exercise admin setters without a vote set it.
+///   ADMIN              replaces the timelock as AccessManager admin. Honoured only on local test chains (chain ids
+///                      31337–31499), which exercise admin setters without a vote; refused anywhere else.
+///   GENESIS_HOLDER, GENESIS_SUPPLY  AITBC minted once at deployment (wei; default 0). Required when MINTER is left
+///                      to the timelock: with no supply, no proposal could ever pass and nothing could change.
 ///   MINTER             may mint protocol tokens (default: the timelock)
 ///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock)
 ///   TREASURY           receives the protocol's fee share (default: the timelock)
@@ -43,9 +45,17 @@ contract Deploy is Script {
         address farmOperator;
         address minter;
         address reputationGranter;
+        // zero: the timelock
+        address admin;
+        address genesisHolder;
+        uint256 genesisSupply;
     }
 
     error RoleHolderRequired(string variable);
+    /// @notice AITBC would start with no supply while only the timelock may mint: governance could never act.
+    error GovernanceCannotStart();
+    /// @notice ADMIN may replace the timelock only on a local test chain.
+    error LocalAdminOnly(uint256 chainId);
     error SettingOutOfRange(string variable, uint256 value, uint256 max);
 
     struct Deployment {
@@ -116,11 +126,11 @@ contract Deploy is Script {
             _envUint("QUORUM_PERCENT", 4, 100)
         );
 
-        _wireRoles(d, holders);
-        _handOver(d, deployer);
+        _wireRoles(d, holders, deployer);
+        _handOver(d, deployer, holders.admin);
     }
 
-    function _wireRoles(Deployment memory d, RoleHolders memory holders) internal {
+    function _wireRoles(Deployment memory d, RoleHolders memory holders, address deployer) internal {
         AccessManager manager = d.accessManager;
         manager.labelRole(Roles.GUARDIAN, "GUARDIAN");
         manager.labelRole(Roles.FEE_KEEPER, "FEE_KEEPER");
@@ -164,6 +174,12 @@ contract Deploy is Script {
         manager.grantRole(Roles.FEE_KEEPER, holders.feeKeeper, 0);
         manager.grantRole(Roles.APY_KEEPER, holders.apyKeeper, 0);
         manager.grantRole(Roles.FARM_OPERATOR, holders.farmOperator, 0);
+        // Genesis supply: the deployer mints it under a minter role it gives up in the same breath.
+        if (holders.genesisSupply > 0) {
+            manager.grantRole(Roles.MINTER, deployer, 0);
+            d.aitbc.mint(holders.genesisHolder, holders.genesisSupply);
+            manager.revokeRole(Roles.MINTER, deployer);
+        }
         manager.grantRole(
             Roles.MINTER, holders.minter == address(0) ? address(d.timelock) : holders.minter, 0
         );
@@ -177,14 +193,14 @@ contract Deploy is Script {
     /// @dev The Governor alone proposes and cancels; anyone may execute what is ready (the timelock's delay is
     /// the protection, not who sends the transaction). The timelock administers itself and the AccessManager
     /// (unless ADMIN names another account).
-    function _handOver(Deployment memory d, address deployer) internal {
+    function _handOver(Deployment memory d, address deployer, address adminOverride) internal {
         TimelockController timelock = d.timelock;
         timelock.grantRole(timelock.PROPOSER_ROLE(), address(d.governor));
         timelock.grantRole(timelock.CANCELLER_ROLE(), address(d.governor));
         timelock.grantRole(timelock.EXECUTOR_ROLE(), address(0));
         timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer);
 
-        address admin = vm.envOr("ADMIN", address(timelock));
+        address admin = adminOverride == address(0) ? address(timelock) : adminOverride;
         d.accessManager.grantRole(Roles.ADMIN, admin, 0);
         if (admin != deployer) d.accessManager.renounceRole(Roles.ADMIN, deployer);
     }
@@ -198,6 +214,13 @@ contract Deploy is Script {
         holders.farmOperator = _requiredAddress("FARM_OPERATOR");
         holders.minter = vm.envOr("MINTER", address(0));
         holders.reputationGranter = vm.envOr("REPUTATION_GRANTER", address(0));
+        holders.admin = vm.envOr("ADMIN", address(0));
+        if (holders.admin != address(0) && (block.chainid < 31_337 || block.chainid >= 31_500)) {
+            revert LocalAdminOnly(block.chainid);
+        }
+        holders.genesisSupply = vm.envOr("GENESIS_SUPPLY", uint256(0)); // AITBC.mint refuses more than its cap
+        if (holders.genesisSupply > 0) holders.genesisHolder = _requiredAddress("GENESIS_HOLDER");
+        else if (holders.minter == address(0)) revert GovernanceCannotStart();
     }
 
     function _requiredAddress(string memory variable) internal view returns (address holder) {

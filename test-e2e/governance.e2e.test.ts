@@ -35,6 +35,11 @@ import {
 const CHAIN_ID = 31371;
 const feeKeeper = privateKeyToAccount(anvilKeys[1]);
 const apyKeeper = privateKeyToAccount(anvilKeys[2]);
+// Holds the operational roles (guardian, farm operator, minter, reputation granter) and seeds the scenario, so the
+// deployer (anvilKeys[0]) ends with nothing at all, as on a real chain.
+const operatorKey = anvilKeys[3];
+const operator = privateKeyToAccount(operatorKey);
+const deployer = privateKeyToAccount(anvilKeys[0]);
 
 let anvil: Anvil;
 let ctx: ScenarioContext;
@@ -47,6 +52,10 @@ beforeAll(async () => {
   const deployment = await deployProtocol(anvil.rpcUrl, {
     FEE_KEEPER: feeKeeper.address,
     APY_KEEPER: apyKeeper.address,
+    GUARDIAN: operator.address,
+    FARM_OPERATOR: operator.address,
+    MINTER: operator.address,
+    REPUTATION_GRANTER: operator.address,
     // Fee steps as large as the bounds allow, so only the bounds limit the fee keeper; one second between moves.
     MAX_FEE: "10000",
     MAX_FEE_STEP: "10000",
@@ -57,7 +66,7 @@ beforeAll(async () => {
     PROPOSAL_THRESHOLD: parseUnits("1000", 18).toString(),
     QUORUM_PERCENT: "4",
   });
-  ctx = scenarioContext(deployment, anvil.rpcUrl, anvilKeys[0], devAccountKeys(10, 4));
+  ctx = scenarioContext(deployment, anvil.rpcUrl, operatorKey, devAccountKeys(10, 4));
   [market] = await seedPools(ctx);
   [farmPool] = await seedFarm(ctx, { rewardsPerPool: 100_000, durationSeconds: 28 * 86_400 });
 
@@ -84,7 +93,7 @@ beforeAll(async () => {
     address: deployment.contracts.AgentReputation,
     abi: agentReputationAbi,
     functionName: "grant",
-    args: [ctx.agents[3]!.address, 100n],
+    args: [ctx.agents[3]!.address, parseUnits("20000", 18)],
   });
   await travel(ctx, 2);
 });
@@ -163,7 +172,7 @@ describe("governance end to end", () => {
     };
 
     const nobodyCanYet = async (when: string) => {
-      for (const account of [ctx.deployer, feeKeeper, apyKeeper]) {
+      for (const account of [deployer, operator, feeKeeper, apyKeeper]) {
         expect(
           await outcome(account.address, setFeeBounds),
           `${when}: setFeeBounds by ${account.address}`,
@@ -241,7 +250,15 @@ describe("governance end to end", () => {
         args: [farmPool.farmPoolId, rate / 20n],
       }),
     ).toBe("RateOutOfBounds");
-    // The deployer still holds nothing: governance moved the bounds, not a key.
-    expect(await outcome(ctx.deployer.address, setFeeBounds)).toBe("AccessManagedUnauthorized");
+    // The deployer still holds nothing — it cannot even mint — and governance moved the bounds, not a key.
+    expect(await outcome(deployer.address, setFeeBounds)).toBe("AccessManagedUnauthorized");
+    expect(
+      await outcome(deployer.address, {
+        address: ctx.deployment.contracts.AITBC,
+        abi: aitbcAbi,
+        functionName: "mint",
+        args: [deployer.address, 1n],
+      }),
+    ).toBe("AccessManagedUnauthorized");
   });
 });

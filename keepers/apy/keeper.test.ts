@@ -194,7 +194,10 @@ describe("apy keeper", () => {
     });
     expect(d0.reason).toContain("APY 31.54 % → target 10.00 %");
     expect(d0.reason).toContain("(limited by maxStep 2000000000000000)");
-    expect(d0.outcome).toMatchObject({ status: "mined", intentId: `apy:${chainId}:0:0` });
+    expect(d0.outcome).toMatchObject({
+      status: "mined",
+      intentId: `apy:${chainId}:${farm.toLowerCase()}:0:0`,
+    });
     expect(tick.decisions[2]!.reason).toBe("reward period never funded; rate stays 0");
     expect(await rateOf(0n)).toBe(rate0 - bounds.maxStep);
     expect(await rateOf(1n)).toBe(rate0);
@@ -224,7 +227,7 @@ describe("apy keeper", () => {
       newRate: String(rate0 - bounds.maxStep),
       action: "set-rate",
       skipReason: null,
-      intentId: `apy:${chainId}:0:0`,
+      intentId: `apy:${chainId}:${farm.toLowerCase()}:0:0`,
       tx: { hash: d0.outcome!.hash, status: "mined" },
     });
     const all = await getJson(`${running.url}/decisions`);
@@ -242,7 +245,7 @@ describe("apy keeper", () => {
     expect(again.decisions[0]).toMatchObject({ kind: "skip", skip: "too-soon" });
     // The same intent id asked for directly: reported as mined, never sent again.
     const repeat = await running!.ctx.tx.send({
-      intentId: `apy:${chainId}:0:0`,
+      intentId: `apy:${chainId}:${farm.toLowerCase()}:0:0`,
       address: farm,
       abi: aiPowerYieldFarmAbi,
       functionName: "setRewardRate",
@@ -276,7 +279,7 @@ describe("apy keeper", () => {
     // Twenty days at the lowered rate: the pool saves budget it can later pay out as a raise.
     await later(20 * 86_400);
     const epoch = Number((await getPool(0n)).lastRateUpdate);
-    const intentId = `apy:${chainId}:0:${epoch}`;
+    const intentId = `apy:${chainId}:${farm.toLowerCase()}:0:${epoch}`;
     const nonce = await nonceOf();
 
     // The process "dies" right after the signed transaction reached the store, before any broadcast.
@@ -301,7 +304,7 @@ describe("apy keeper", () => {
     await runOnce(running.ctx);
     expect(await nonceOf()).toBe(nonce + 1);
     const rows = running.ctx.decisions.list({ action: "set-rate" });
-    expect(rows.map((r) => r.intentId)).toEqual([intentId, `apy:${chainId}:0:0`]);
+    expect(rows.map((r) => r.intentId)).toEqual([intentId, `apy:${chainId}:${farm.toLowerCase()}:0:0`]);
   });
 
   it("raises a rate again, never beyond what the budget can pay", async () => {

@@ -71,10 +71,11 @@ export function createApyMetrics(registry: Registry) {
 
 /**
  * The id of a rate write: one per pool per on-chain rate epoch (`lastRateUpdate` moves with every change), so a
- * restart can never set a rate twice.
+ * restart can never set a rate twice. The farm's address is part of it: a redeployment on the same chain id
+ * (a restarted devnet, a testnet reset) starts fresh epochs instead of meeting the old deployment's ids.
  */
-export const apyIntentId = (chainId: number, poolId: bigint, lastRateUpdate: number) =>
-  `apy:${chainId}:${poolId}:${lastRateUpdate}`;
+export const apyIntentId = (chainId: number, farm: Address, poolId: bigint, lastRateUpdate: number) =>
+  `apy:${chainId}:${farm.toLowerCase()}:${poolId}:${lastRateUpdate}`;
 
 export type TickResult = { blockNumber: bigint; decisions: (ApyDecision & { outcome?: TxOutcome })[] };
 
@@ -107,7 +108,7 @@ export function runOnce(ctx: ApyKeeperContext): Promise<TickResult> {
       if (decision.targetApy !== null) ctx.apyMetrics.targetApy.set(labels, fraction(decision.targetApy));
       const intentId =
         decision.kind === "set-rate"
-          ? apyIntentId(ctx.chainId, decision.poolId, pool.lastRateUpdate)
+          ? apyIntentId(ctx.chainId, ctx.farm, decision.poolId, pool.lastRateUpdate)
           : undefined;
       const fields = {
         poolId: decision.poolId,

@@ -235,7 +235,7 @@ describe("fee keeper", () => {
       clampedTarget: 8_000,
       newFee: 4_000,
       action: "set-fee",
-      intentId: `fee:${chainId}:${A}:0`,
+      intentId: `fee:${chainId}:${chain.deployment.contracts.AIServiceAMM.toLowerCase()}:${A}:0`,
       tx: { hash: tick.decisions[0]!.outcome!.hash, status: "mined" },
     });
     expect(body.decisions[0].reason).toContain("moving fee 3000 → 4000 (limited by maxStep 1000)");

@@ -67,9 +67,12 @@ export function createFeeMetrics(registry: Registry) {
   };
 }
 
-/** The id of a fee write: one per pool per on-chain fee epoch, so a restart can never set a fee twice. */
-export const feeIntentId = (chainId: number, poolId: bigint, lastFeeUpdate: number) =>
-  `fee:${chainId}:${poolId}:${lastFeeUpdate}`;
+/**
+ * The id of a fee write: one per pool per on-chain fee epoch, so a restart can never set a fee twice. The AMM's
+ * address is part of it: a redeployment on the same chain id starts fresh epochs instead of meeting old ids.
+ */
+export const feeIntentId = (chainId: number, amm: Address, poolId: bigint, lastFeeUpdate: number) =>
+  `fee:${chainId}:${amm.toLowerCase()}:${poolId}:${lastFeeUpdate}`;
 
 export type TickResult = { blockNumber: bigint; decisions: (FeeDecision & { outcome?: TxOutcome })[] };
 
@@ -112,7 +115,7 @@ export function runOnce(ctx: FeeKeeperContext): Promise<TickResult> {
       const pool = states.find((p) => p.poolId === decision.poolId)!;
       const intentId =
         decision.kind === "set-fee"
-          ? feeIntentId(ctx.chainId, decision.poolId, pool.lastFeeUpdate)
+          ? feeIntentId(ctx.chainId, ctx.amm, decision.poolId, pool.lastFeeUpdate)
           : undefined;
       const fields = {
         poolId: decision.poolId,

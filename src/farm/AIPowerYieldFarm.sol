@@ -118,6 +118,7 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
     /// @inheritdoc IAIPowerYieldFarm
     function fundPool(uint256 poolId, uint256 amount, uint256 duration) external restricted nonReentrant {
         Pool storage pool = _existingPool(poolId);
+        if (amount == 0) revert ZeroAmount();
         if (duration == 0) revert ZeroDuration();
         if (duration > MAX_DURATION) revert DurationTooLong(duration, MAX_DURATION);
         _updatePool(pool);
@@ -127,6 +128,13 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
         RateBounds memory bounds = pool.rateBounds;
         if (rate < bounds.minRate || rate > bounds.maxRate) {
             revert RateOutOfBounds(rate, bounds.minRate, bounds.maxRate);
+        }
+        // A top-up during a period may not jump the rate further than the APY keeper could: the operator funds,
+        // it does not steer.
+        if (block.timestamp < pool.periodFinish) {
+            uint256 oldRate = pool.rewardRate;
+            uint256 step = rate > oldRate ? rate - oldRate : oldRate - rate;
+            if (step > bounds.maxStep) revert RateStepTooLarge(oldRate, rate, bounds.maxStep);
         }
 
         pool.undistributed = budget;
@@ -288,10 +296,18 @@ contract AIPowerYieldFarm is IAIPowerYieldFarm, AccessManaged, Pausable, Reentra
         pool.rateBounds = rateBounds;
         emit RateBoundsSet(poolId, rateBounds);
 
+        // Governance's bounds apply at once: a rate above the new maximum comes down to it; one below the new
+        // minimum goes up to it during a period, as far as the remaining budget can pay.
         uint256 oldRate = pool.rewardRate;
+        uint256 newRate = oldRate;
         if (oldRate > rateBounds.maxRate) {
-            pool.rewardRate = rateBounds.maxRate;
-            emit RewardRateUpdated(poolId, oldRate, rateBounds.maxRate, msg.sender);
+            newRate = rateBounds.maxRate;
+        } else if (oldRate < rateBounds.minRate && block.timestamp < pool.periodFinish) {
+            newRate = Math.min(rateBounds.minRate, pool.undistributed / (pool.periodFinish - block.timestamp));
+        }
+        if (newRate != oldRate) {
+            pool.rewardRate = newRate;
+            emit RewardRateUpdated(poolId, oldRate, newRate, msg.sender);
         }
     }
 

@@ -27,14 +27,17 @@ import {IAgentReputation} from "../interfaces/IAgentReputation.sol";
 ///
 /// Voting power at a proposal's snapshot `t` (S = AITBC past total supply, R = past total reputation):
 ///
-///     pool(t)      = R > 0 ? S × REPUTATION_SHARE_BPS / (10_000 − REPUTATION_SHARE_BPS) : 0
+///     cap(t)       = S × REPUTATION_SHARE_BPS / (10_000 − REPUTATION_SHARE_BPS)
+///     pool(t)      = min(R, cap(t))
 ///     votes(a, t)  = aitbc.getPastVotes(a, t) + pool(t) × reputation.getPastVotes(a, t) / R
 ///     total(t)     = S + pool(t)
 ///     quorum(t)    = total(t) × quorumNumerator(t) / 100
 ///
-/// Reputation points are thus a share of a reputation pool worth REPUTATION_SHARE_BPS (20 %) of the total voting
-/// power: every agent's reputation votes together never exceed pool(t) = 20 % of total(t) (each term rounds down),
-/// however many points are granted, so 80 % of the power always belongs to capital. 20 % rewards good agents with a
+/// A reputation point (18 decimals, as AITBC) weighs one AITBC vote, until all reputation together would exceed
+/// REPUTATION_SHARE_BPS (20 %) of the total voting power: then the points share a pool capped at that 20 %. Every
+/// agent's reputation votes together never exceed pool(t) ≤ 20 % of total(t) (each term rounds down), however many
+/// points are granted, so 80 % of the power always belongs to capital; and a small grant is a small voice (one point
+/// is one vote, not a share of the cap). 20 % rewards good agents with a
 /// real voice (enough to tip a close vote, to help reach quorum, to pass a proposal threshold) but never lets them
 /// outvote token holders: even every reputation vote plus 30 % of the token votes (together 44 % of the total)
 /// loses to the other 70 % (56 %). Reputation is granted by a role, not bought, so capping it bounds what a
@@ -113,13 +116,15 @@ contract AgentGovernance is
         return Math.mulDiv(reputationPool(timepoint), score, reputation.getPastTotalSupply(timepoint));
     }
 
-    /// @notice Votes shared by all reputation at `timepoint`: REPUTATION_SHARE_BPS of the total, or 0 without any.
+    /// @notice Votes shared by all reputation at `timepoint`: the points granted, capped at REPUTATION_SHARE_BPS of
+    /// the total voting power.
     function reputationPool(uint256 timepoint) public view returns (uint256) {
-        if (reputation.getPastTotalSupply(timepoint) == 0) return 0;
-        return
+        return Math.min(
+            reputation.getPastTotalSupply(timepoint),
             Math.mulDiv(
                 token().getPastTotalSupply(timepoint), REPUTATION_SHARE_BPS, BPS - REPUTATION_SHARE_BPS
-            );
+            )
+        );
     }
 
     /// @notice All voting power at `timepoint`: AITBC supply plus the reputation pool. Quorum is a share of this.

@@ -122,7 +122,7 @@ interface IAIPowerYieldFarm {
 
     // ─── Pools ────────────────────────────────────────────────────────────────────────────────
 
-    /// @notice Creates a pool staking an ERC-20. Admin only. A pool pays nothing until funded.
+    /// @notice Creates a pool staking an ERC-20. Farm operator only (the initial bounds; afterwards only governance moves them). A pool pays nothing until funded.
     /// @param stakingToken The ERC-20 stakers deposit.
     /// @param rewardToken The ERC-20 the pool pays (may equal `stakingToken`; otherwise {compound} and {currentApy}
     /// route through the AMM pool of the two tokens).
@@ -132,7 +132,7 @@ interface IAIPowerYieldFarm {
         external
         returns (uint256 poolId);
 
-    /// @notice Creates a pool staking the AMM's ERC-6909 LP shares of AMM pool `ammPoolId`. Admin only. Its staking
+    /// @notice Creates a pool staking the AMM's ERC-6909 LP shares of AMM pool `ammPoolId`. Farm operator only. Its staking
     /// token is reported as the AMM's address. {compound} and {currentApy} work when `rewardToken` is one of the
     /// AMM pool's two tokens.
     /// @param ammPoolId The AMM pool (reverts with {UnknownAmmPool} if it does not exist).
@@ -144,10 +144,11 @@ interface IAIPowerYieldFarm {
         returns (uint256 poolId);
 
     /// @notice Pulls `amount` reward tokens from the caller into the pool's budget and starts a new period of
-    /// `duration` seconds at rate (remaining budget + amount) / duration, rounded down. Admin only (governance's
-    /// treasury funds farms). The resulting rate must lie within the pool's bounds.
+    /// `duration` seconds at rate (remaining budget + amount) / duration, rounded down. Farm operator only (it can
+    /// add rewards, never take any out). The resulting rate must lie within the pool's bounds and, while a period
+    /// is running, differ from the current rate by at most maxStep (a top-up cannot steer the rate).
     /// @param poolId The pool.
-    /// @param amount Reward tokens to add (zero is allowed: re-spreads the remaining budget over a new period).
+    /// @param amount Reward tokens to add (not zero).
     /// @param duration Length of the new period, in seconds.
     function fundPool(uint256 poolId, uint256 amount, uint256 duration) external;
 
@@ -197,8 +198,9 @@ interface IAIPowerYieldFarm {
     /// @param newRate Reward tokens per second for the whole pool.
     function setRewardRate(uint256 poolId, uint256 newRate) external;
 
-    /// @notice Sets a pool's rate bounds (admin only). A current rate above the new maximum is lowered to it; a rate
-    /// below the new minimum is left for the keeper to raise (raising it here could exceed the budget).
+    /// @notice Sets a pool's rate bounds (admin only: the governance timelock). A current rate above the new maximum
+    /// is lowered to it; during a period, a rate below the new minimum is raised to it, or to the highest rate the
+    /// remaining budget can pay until the period ends if that is lower.
     /// @param poolId The pool.
     /// @param rateBounds The new bounds.
     function setRateBounds(uint256 poolId, RateBounds calldata rateBounds) external;

@@ -147,9 +147,30 @@ contract AIPowerYieldFarmPoolsTest is FarmTestBase {
         _fund(pairPool, FUND, DURATION);
         _skip(DURATION + 10);
         // nobody staked: nothing consumed, a new period re-spreads the whole budget
-        _fund(pairPool, 0, DURATION);
-        assertEq(farm.getPool(pairPool).undistributed, FUND);
+        _fund(pairPool, 1, DURATION);
+        assertEq(farm.getPool(pairPool).undistributed, FUND + 1);
         assertEq(farm.getPool(pairPool).rewardRate, 1e18);
+    }
+
+    function test_fundPool_revertsWhenZeroAmount() public {
+        vm.expectRevert(IAIPowerYieldFarm.ZeroAmount.selector);
+        farm.fundPool(pairPool, 0, DURATION);
+    }
+
+    function test_fundPool_topUpMayNotJumpTheRateMoreThanMaxStep() public {
+        _fund(pairPool, FUND, DURATION);
+        _stake(alice, pairPool, 100e18, 0);
+        // Re-spreading over a fifth of the period would take the rate from 1e18 to ~5e18 a second.
+        uint256 budget = FUND + 1e18;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAIPowerYieldFarm.RateStepTooLarge.selector, 1e18, budget / (DURATION / 5), MAX_STEP
+            )
+        );
+        farm.fundPool(pairPool, 1e18, DURATION / 5);
+        // A top-up within one step goes through: the same rate over a longer period.
+        _fund(pairPool, FUND, 2 * DURATION);
+        assertEq(farm.getPool(pairPool).rewardRate, (2 * FUND) / (2 * DURATION));
     }
 
     function test_fundPool_revertsWhenNotAdmin() public {

@@ -110,8 +110,29 @@ contract AIPowerYieldFarmRatesTest is FarmTestBase {
         assertEq(farm.getPool(pairPool).rateBounds.maxRate, 0.25e18);
     }
 
-    function test_setRateBounds_leavesRateBelowNewMin() public {
+    function test_setRateBounds_raisesRateToNewMinAsFarAsTheBudgetPays() public {
         _fund(pairPool, FUND, DURATION);
+        // Half the period with nobody staked: the whole budget is left for the other half, 2e18 a second.
+        _skip(DURATION / 2);
+        IAIPowerYieldFarm.RateBounds memory bounds = defaultBounds();
+        bounds.maxRate = 4e18;
+        bounds.minRate = 1.5e18;
+        vm.expectEmit(address(farm));
+        emit IAIPowerYieldFarm.RewardRateUpdated(pairPool, 1e18, 1.5e18, admin);
+        farm.setRateBounds(pairPool, bounds);
+        assertEq(farm.getPool(pairPool).rewardRate, 1.5e18);
+        assertEq(farm.getPool(pairPool).lastRateUpdate, 0, "a bounds change is not a keeper move");
+
+        bounds.minRate = 3e18;
+        farm.setRateBounds(pairPool, bounds);
+        assertEq(farm.getPool(pairPool).rewardRate, 2e18, "capped by the budget");
+        IAIPowerYieldFarm.PoolView memory pool = farm.getPool(pairPool);
+        assertLe(pool.rewardRate * (pool.periodFinish - block.timestamp), pool.undistributed);
+    }
+
+    function test_setRateBounds_leavesRateBelowNewMinAfterThePeriod() public {
+        _fund(pairPool, FUND, DURATION);
+        _skip(DURATION + 1);
         IAIPowerYieldFarm.RateBounds memory bounds = defaultBounds();
         bounds.minRate = 2e18;
         farm.setRateBounds(pairPool, bounds);

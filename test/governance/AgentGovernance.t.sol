@@ -192,8 +192,8 @@ contract AgentGovernanceTest is GovernanceTestBase {
         vm.prank(dave);
         governor.castVote(id, 1);
         _nextBlock(VOTING_PERIOD);
-        // 30k for, none against, but quorum is 4 % of 830k + a 207.5k pool = 41.5k.
-        assertEq(governor.quorum(governor.proposalSnapshot(id)), 41_500e18);
+        // 30k for, none against, but quorum is 4 % of 830k + the 200k of reputation (under its 207.5k cap) = 41.2k.
+        assertEq(governor.quorum(governor.proposalSnapshot(id)), 41_200e18);
         assertEq(_state(id), uint8(IGovernor.ProposalState.Defeated));
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -229,7 +229,8 @@ contract AgentGovernanceTest is GovernanceTestBase {
         _nextBlock(VOTING_PERIOD);
         assertEq(_state(id), uint8(IGovernor.ProposalState.Succeeded));
 
-        // Second, with dave's 300k in the snapshot: 675k for (400k + the 275k pool) against 700k.
+        // Second, with dave's 300k in the snapshot: 600k for (400k + the 200k of reputation, under its 275k cap)
+        // against 700k.
         uint256 id2 = _propose(alice, "second");
         _nextBlock(VOTING_DELAY + 1);
         vm.prank(alice);
@@ -246,7 +247,7 @@ contract AgentGovernanceTest is GovernanceTestBase {
         governor.castVote(id2, 0);
         _nextBlock(VOTING_PERIOD);
         (against, forVotes,) = governor.proposalVotes(id2);
-        assertEq(forVotes, 675_000e18);
+        assertEq(forVotes, 600_000e18);
         assertEq(against, 700_000e18);
         assertEq(_state(id2), uint8(IGovernor.ProposalState.Defeated));
     }
@@ -307,9 +308,9 @@ contract AgentGovernanceTest is GovernanceTestBase {
     /// of the total voting power, and all votes together within the total.
     function testFuzz_reputationVotes_neverExceedTwentyPercentOfTotal(
         uint96 extraSupply,
-        uint64 score1,
-        uint64 score2,
-        uint64 score3
+        uint96 score1,
+        uint96 score2,
+        uint96 score3
     ) public {
         extraSupply = uint96(bound(extraSupply, 0, aitbc.MAX_SUPPLY() - aitbc.totalSupply()));
         if (extraSupply > 0) _mintAndDelegate(dave, extraSupply);
@@ -338,10 +339,35 @@ contract AgentGovernanceTest is GovernanceTestBase {
         assertEq(governor.getVotes(agent, t), governor.reputationVotes(agent, t));
     }
 
+    /// @dev Below the cap a point is a vote: one small grant cannot buy a share of the whole 20 % pool.
+    function test_reputationVotes_smallGrantIsSmallVoice() public {
+        vm.startPrank(granter);
+        reputation.revoke(agent, 150_000e18);
+        reputation.revoke(agent2, 50_000e18);
+        reputation.grant(agent, 1e18);
+        vm.stopPrank();
+        _nextBlock(1);
+        uint256 t = block.timestamp - 1;
+        assertEq(governor.reputationPool(t), 1e18);
+        assertEq(governor.getVotes(agent, t), 1e18);
+        assertEq(governor.totalVotingPower(t), 800_001e18);
+    }
+
+    /// @dev Above the cap the points share the 20 % pool pro rata.
+    function test_reputationVotes_shareTheCapWhenGrantsExceedIt() public {
+        vm.prank(granter);
+        reputation.grant(agent2, 200_000e18); // 400k points in all, against a 200k cap
+        _nextBlock(1);
+        uint256 t = block.timestamp - 1;
+        assertEq(governor.reputationPool(t), 200_000e18);
+        assertEq(governor.getVotes(agent, t), 75_000e18);
+        assertEq(governor.getVotes(agent2, t), 125_000e18);
+    }
+
     function test_reputationPool_isZeroWithoutReputation() public {
         vm.startPrank(granter);
-        reputation.revoke(agent, 300);
-        reputation.revoke(agent2, 100);
+        reputation.revoke(agent, 150_000e18);
+        reputation.revoke(agent2, 50_000e18);
         vm.stopPrank();
         _nextBlock(1);
         uint256 t = block.timestamp - 1;

@@ -56,13 +56,14 @@ abstract contract GovernanceTestBase is AMMTestBase {
         manager.grantRole(Roles.ADMIN, address(timelock), 0);
         manager.renounceRole(Roles.ADMIN, deployer);
 
-        // 800k AITBC, delegated to themselves; reputation for two agents that hold no tokens.
+        // 800k AITBC, delegated to themselves; reputation for two agents that hold no tokens, 200k points in all:
+        // exactly the cap (20 % of 1M total voting power), so the agents vote with 150k and 50k.
         _mintAndDelegate(alice, 400_000e18);
         _mintAndDelegate(bob, 300_000e18);
         _mintAndDelegate(carol, 100_000e18);
         vm.startPrank(granter);
-        reputation.grant(agent, 300);
-        reputation.grant(agent2, 100);
+        reputation.grant(agent, 150_000e18);
+        reputation.grant(agent2, 50_000e18);
         vm.stopPrank();
         _nextBlock(1);
     }

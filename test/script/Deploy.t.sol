@@ -22,6 +22,8 @@ contract DeployTest is Test {
     address internal feeKeeper = makeAddr("feeKeeper");
     address internal apyKeeper = makeAddr("apyKeeper");
     address internal farmOperator = makeAddr("farmOperator");
+    address internal genesisHolder = makeAddr("genesisHolder");
+    uint256 internal constant GENESIS_SUPPLY = 100_000_000e18;
     uint256 internal constant CHAIN_ID = 4_242_424;
 
     Deploy internal script;
@@ -54,6 +56,18 @@ contract DeployTest is Test {
         script.roleHolders();
 
         vm.setEnv("APY_KEEPER", vm.toString(apyKeeper));
+        // Nothing minted and only the timelock may mint: no proposal could ever pass, so the script refuses.
+        vm.expectRevert(Deploy.GovernanceCannotStart.selector);
+        script.roleHolders();
+
+        // ADMIN may replace the timelock on a local test chain only.
+        vm.setEnv("GENESIS_HOLDER", vm.toString(genesisHolder));
+        vm.setEnv("GENESIS_SUPPLY", vm.toString(GENESIS_SUPPLY));
+        vm.setEnv("ADMIN", vm.toString(deployer));
+        vm.expectRevert(abi.encodeWithSelector(Deploy.LocalAdminOnly.selector, CHAIN_ID));
+        script.roleHolders();
+        vm.setEnv("ADMIN", vm.toString(address(0)));
+
         Deploy.Deployment memory d = script.run();
         AccessManager manager = d.accessManager;
         address timelock = address(d.timelock);
@@ -71,6 +85,8 @@ contract DeployTest is Test {
             assertFalse(_has(manager, role, deployer), "the deployer keeps no role");
         }
         assertEq(d.amm.treasury(), timelock, "treasury defaults to the timelock");
+        assertEq(d.aitbc.balanceOf(genesisHolder), GENESIS_SUPPLY, "genesis supply");
+        assertEq(d.aitbc.totalSupply(), GENESIS_SUPPLY, "nothing else minted");
 
         // The timelock: only the Governor proposes and cancels, anyone executes, nobody administers it but itself.
         TimelockController tl = d.timelock;

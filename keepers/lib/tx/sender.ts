@@ -17,7 +17,7 @@ import { classifyTxError, shortReason, TxSimulationError } from "./errors.js";
 import { bumpFees, currentFees, type Fees } from "./fees.js";
 import { NonceManager } from "./nonce.js";
 
-/** A contract write under a deterministic id chosen by the keeper (e.g. `fee:<chain>:<pool>:<epoch>`). */
+/** A contract write under a deterministic id chosen by the keeper (e.g. `fee:<chain>:<amm>:<pool>:<epoch>`). */
 export type WriteRequest = {
   intentId: string;
   address: Address;
