@@ -2,9 +2,12 @@
  * Governance end to end on a real anvil: the deploy script hands the AccessManager to the timelock; a proposal
  * carried through the real Governor (propose → vote → queue → wait → execute) widens an AMM fee bound and a farm
  * reward-rate bound. Before it executes — also while it waits in the timelock — no key (the deployer, the fee
- * keeper, the APY keeper) can change either bound or act outside the old ones; afterwards the keepers act
- * inside the new bounds and still not outside them.
+ * keeper, the APY keeper, the operator) can change either bound or act outside the old ones; afterwards the
+ * fee keeper's key and the real APY keeper (one tick) act inside the new bounds, and still not outside them.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { BaseError, ContractFunctionRevertedError, encodeFunctionData, parseUnits, type Address } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -19,8 +22,10 @@ import {
 import { devAccountKeys } from "../scripts/lib/accounts.js";
 import { startAnvil, type Anvil } from "../scripts/lib/anvil.js";
 import { deployProtocol } from "../scripts/lib/deploy.js";
-import { seedFarm, type FarmPool } from "../scripts/lib/farm.js";
-import { anvilKeys } from "../scripts/lib/foundry.js";
+import { approveFarm, seedFarm, type FarmPool } from "../scripts/lib/farm.js";
+import { anvilKeys, repoRoot } from "../scripts/lib/foundry.js";
+import { loadApyKeeperConfig } from "../keepers/apy/config.js";
+import { startApyKeeper } from "../keepers/apy/main.js";
 import { carryProposal, proposalState, travel } from "../scripts/lib/governance.js";
 import {
   scenarioContext,
@@ -46,8 +51,10 @@ let ctx: ScenarioContext;
 let market: Market;
 let farmPool: FarmPool;
 let voters: PrivateKeyAccount[];
+let workDir: string;
 
 beforeAll(async () => {
+  workDir = await mkdtemp(path.join(os.tmpdir(), "aitbc-governance-e2e-"));
   anvil = await startAnvil({ chainId: CHAIN_ID, accounts: 20 });
   const deployment = await deployProtocol(anvil.rpcUrl, {
     FEE_KEEPER: feeKeeper.address,
@@ -69,6 +76,14 @@ beforeAll(async () => {
   ctx = scenarioContext(deployment, anvil.rpcUrl, operatorKey, devAccountKeys(10, 4));
   [market] = await seedPools(ctx);
   [farmPool] = await seedFarm(ctx, { rewardsPerPool: 100_000, durationSeconds: 28 * 86_400 });
+  // One agent stakes, so the APY keeper has a pool to steer.
+  await approveFarm(ctx, [ctx.agents[3]!]);
+  await send(ctx, ctx.agents[3]!, {
+    address: deployment.contracts.AIPowerYieldFarm,
+    abi: aiPowerYieldFarmAbi,
+    functionName: "stake",
+    args: [farmPool.farmPoolId, parseUnits("10000", 18), 0n],
+  });
 
   // Three voters with delegated AITBC (the seed minted the deployer 10 M, undelegated: quorum is 4 % of the
   // whole supply, so the voters need a real share), and reputation for one agent.
@@ -100,6 +115,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await anvil?.stop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 /** The custom error a call reverts with when `account` sends it (simulated), or "ok" when it would succeed. */
@@ -236,8 +252,33 @@ describe("governance end to end", () => {
     // The keepers act inside the new bounds ...
     await send(ctx, feeKeeper, feeAboveOldMax);
     expect((await ammPool()).fee).toBe(20_000);
-    await send(ctx, apyKeeper, rateHalved);
-    expect((await farmPoolView()).rewardRate).toBe(rate - rate / 2n);
+    // The real APY keeper, one tick: the pool is far above its target stake, so it lowers the rate as far as one
+    // step goes — a step the old bounds refused.
+    const keeper = await startApyKeeper(
+      loadApyKeeperConfig({
+        env: {
+          CHAIN_ID: String(CHAIN_ID),
+          RPC_URLS: anvil.rpcUrl,
+          PRIVATE_KEY: anvilKeys[2],
+          DEPLOYMENTS_DIR: path.join(repoRoot, "deployments"),
+          DB_PATH: path.join(workDir, "apy-keeper.sqlite"),
+          HTTP_PORT: "0",
+          SCHEDULE: "0 0 1 1 *", // the test drives the tick
+          TARGET_STAKE: "1e18",
+          LOG_LEVEL: "warn",
+        },
+      }),
+      { runAtStart: false, writeLog: () => undefined },
+    );
+    try {
+      await keeper.tick();
+    } finally {
+      await keeper.stop();
+    }
+    const keeperRate = (await farmPoolView()).rewardRate;
+    expect(rate - keeperRate).toBeGreaterThan(before.farm.rateBounds.maxStep);
+    expect(rate - keeperRate).toBeLessThanOrEqual(newRateBounds.maxStep);
+    expect(keeperRate).toBeGreaterThanOrEqual(newRateBounds.minRate);
     // ... and still not outside them.
     await travel(ctx, 2);
     expect(
@@ -247,7 +288,7 @@ describe("governance end to end", () => {
       await outcome(apyKeeper.address, {
         ...farm(),
         functionName: "setRewardRate",
-        args: [farmPool.farmPoolId, rate / 20n],
+        args: [farmPool.farmPoolId, newRateBounds.minRate - 1n],
       }),
     ).toBe("RateOutOfBounds");
     // The deployer still holds nothing — it cannot even mint — and governance moved the bounds, not a key.
