@@ -21,6 +21,8 @@ export default defineConfig({
         "AgentReputation.sol/**",
         "AgentGovernance.sol/**",
         "TimelockController.sol/**",
+        "CrossChainBridge.sol/**",
+        "BridgedToken.sol/**",
       ],
     }),
   ],

@@ -12,6 +12,7 @@ import {IAIServiceAMM} from "../src/interfaces/IAIServiceAMM.sol";
 import {AIPowerYieldFarm} from "../src/farm/AIPowerYieldFarm.sol";
 import {AgentGovernance} from "../src/governance/AgentGovernance.sol";
 import {AgentReputation} from "../src/governance/AgentReputation.sol";
+import {CrossChainBridge} from "../src/bridge/CrossChainBridge.sol";
 import {Roles} from "../src/libraries/Roles.sol";
 
 /// @title Deploy
@@ -33,6 +34,9 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock)
 ///   TREASURY           receives the protocol's fee share (default: the timelock)
 ///   PROTOCOL_FEE_BPS   protocol share of swap fees in bps (default: 1666, a sixth)
+///   VALIDATORS         the bridge's validator set, comma-separated addresses (required), and
+///   VALIDATOR_THRESHOLD signatures needed (required; a strict majority of the set). Routes to other chains are
+///                      wired afterwards by script/ConnectBridge.s.sol.
 ///   DEFAULT_FEE, MIN_FEE, MAX_FEE, MAX_FEE_STEP (pips), MIN_FEE_INTERVAL (seconds)
 ///   VOTING_DELAY (s, default 1 day), VOTING_PERIOD (s, default 5 days), TIMELOCK_DELAY (s, default 2 days),
 ///   PROPOSAL_THRESHOLD (votes, default 10 000 AITBC), QUORUM_PERCENT (default 4)
@@ -69,6 +73,7 @@ contract Deploy is Script {
         AgentReputation reputation;
         TimelockController timelock;
         AgentGovernance governor;
+        CrossChainBridge bridge;
     }
 
     function run() external returns (Deployment memory d) {
@@ -126,6 +131,13 @@ contract Deploy is Script {
             _envUint("QUORUM_PERCENT", 4, 100)
         );
 
+        d.bridge = new CrossChainBridge(
+            address(d.accessManager),
+            vm.envOr("TREASURY", address(d.timelock)),
+            vm.envAddress("VALIDATORS", ","),
+            vm.envUint("VALIDATOR_THRESHOLD")
+        );
+
         _wireRoles(d, holders, deployer);
         _handOver(d, deployer, holders.admin);
     }
@@ -146,6 +158,9 @@ contract Deploy is Script {
         pausing[0] = AIPowerYieldFarm.pause.selector;
         pausing[1] = AIPowerYieldFarm.unpause.selector;
         manager.setTargetFunctionRole(address(d.farm), pausing, Roles.GUARDIAN);
+        pausing[0] = CrossChainBridge.pause.selector;
+        pausing[1] = CrossChainBridge.unpause.selector;
+        manager.setTargetFunctionRole(address(d.bridge), pausing, Roles.GUARDIAN);
 
         bytes4[] memory single = new bytes4[](1);
         single[0] = AIServiceAMM.setFee.selector;
@@ -248,7 +263,8 @@ contract Deploy is Script {
         vm.serializeAddress(contracts, "AIPowerYieldFarm", address(d.farm));
         vm.serializeAddress(contracts, "AgentReputation", address(d.reputation));
         vm.serializeAddress(contracts, "TimelockController", address(d.timelock));
-        string memory contractsJson = vm.serializeAddress(contracts, "AgentGovernance", address(d.governor));
+        vm.serializeAddress(contracts, "AgentGovernance", address(d.governor));
+        string memory contractsJson = vm.serializeAddress(contracts, "CrossChainBridge", address(d.bridge));
 
         string memory root = "root";
         vm.serializeUint(root, "chainId", block.chainid);

@@ -18,6 +18,7 @@ export type Deployment = {
     AgentReputation: Address;
     TimelockController: Address;
     AgentGovernance: Address;
+    CrossChainBridge: Address;
   };
 };
 
@@ -32,6 +33,7 @@ const contractNames = [
   "AgentReputation",
   "TimelockController",
   "AgentGovernance",
+  "CrossChainBridge",
 ] as const;
 
 /** Reads and checks the deployment of `chainId` under `dir`; a missing or wrong file is a config error. */

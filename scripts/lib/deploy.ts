@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { readDeployment, type Deployment } from "../../keepers/lib/deployments.js";
@@ -52,7 +53,56 @@ export async function deployProtocol(
   return readDeployment(path.dirname(deploymentPath(chainId)), chainId);
 }
 
+/** The local bridge validators: anvil's development accounts 5–9, three of five to attest. */
+export const localValidatorKeys = anvilKeys.slice(5, 10) as `0x${string}`[];
+export const localValidatorThreshold = 3;
+
 function localDefaults(privateKey: `0x${string}`): Record<string, string> {
   const deployer = privateKeyToAccount(privateKey).address;
-  return Object.fromEntries(localRoleHolders.map((variable) => [variable, deployer]));
+  return {
+    ...Object.fromEntries(localRoleHolders.map((variable) => [variable, deployer])),
+    VALIDATORS: localValidatorKeys.map((key) => privateKeyToAccount(key).address).join(","),
+    VALIDATOR_THRESHOLD: String(localValidatorThreshold),
+  };
+}
+
+/**
+ * Connects the bridges of two chains deployed by `deployProtocol` (script/ConnectBridge.s.sol, run on A, B, then
+ * A again so each side routes its own tokens to the other's representations). The broadcaster must be the admin
+ * on both chains: deploy them with `ADMIN` set to the deployer.
+ */
+export async function connectBridges(
+  a: { rpcUrl: string; chainId: number },
+  b: { rpcUrl: string; chainId: number },
+  env: Record<string, string> = {},
+  privateKey: `0x${string}` = anvilKeys[0],
+): Promise<void> {
+  for (const [self, peer] of [
+    [a, b],
+    [b, a],
+    [a, b],
+  ] as const) {
+    await run(
+      forgeBin,
+      [
+        "script",
+        "script/ConnectBridge.s.sol:ConnectBridge",
+        "--rpc-url",
+        self.rpcUrl,
+        "--broadcast",
+        "--non-interactive",
+      ],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ...env, PRIVATE_KEY: privateKey, PEER_CHAIN_ID: String(peer.chainId) },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+  }
+}
+
+/** The representations `connectBridges` deployed on `chainId` for the tokens of `peerChainId`, by symbol. */
+export function readBridgeLinks(chainId: number, peerChainId: number): Record<string, `0x${string}`> {
+  const file = path.join(repoRoot, "deployments", "bridge", `${chainId}-${peerChainId}.json`);
+  return JSON.parse(readFileSync(file, "utf8")) as Record<string, `0x${string}`>;
 }

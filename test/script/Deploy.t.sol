@@ -33,6 +33,17 @@ contract DeployTest is Test {
         vm.chainId(CHAIN_ID);
         vm.deal(deployer, 100 ether);
         vm.setEnv("PRIVATE_KEY", vm.toString(DEPLOYER_KEY));
+        vm.setEnv(
+            "VALIDATORS",
+            string.concat(
+                vm.toString(makeAddr("v1")),
+                ",",
+                vm.toString(makeAddr("v2")),
+                ",",
+                vm.toString(makeAddr("v3"))
+            )
+        );
+        vm.setEnv("VALIDATOR_THRESHOLD", "2");
         script = new Deploy();
     }
 
@@ -164,6 +175,13 @@ contract DeployTest is Test {
         assertEq(vm.parseJsonAddress(json, ".contracts.AgentGovernance"), address(d.governor));
         assertEq(vm.parseJsonAddress(json, ".contracts.TimelockController"), timelock);
         assertEq(vm.parseJsonAddress(json, ".contracts.AgentReputation"), address(d.reputation));
+        assertEq(vm.parseJsonAddress(json, ".contracts.CrossChainBridge"), address(d.bridge));
+        assertEq(d.bridge.threshold(), 2);
+        assertEq(d.bridge.getValidators().length, 3);
+        assertEq(manager.getTargetFunctionRole(address(d.bridge), d.bridge.pause.selector), Roles.GUARDIAN);
+        assertEq(
+            manager.getTargetFunctionRole(address(d.bridge), d.bridge.setValidators.selector), Roles.ADMIN
+        );
         assertEq(vm.parseJsonUint(json, ".chainId"), CHAIN_ID);
         vm.removeFile(file);
     }
