@@ -6,6 +6,7 @@ import {
   agentReputationAbi,
   aiPowerYieldFarmAbi,
   aiServiceAmmAbi,
+  crossChainBridgeAbi,
 } from "../generated/abis";
 import { IndexerConfigError, readIndexerSettings, type IndexedChain } from "./lib/settings";
 
@@ -31,6 +32,7 @@ function protocolAddresses(chain: IndexedChain) {
     farm: address("AIPowerYieldFarm"),
     governance: address("AgentGovernance"),
     reputation: address("AgentReputation"),
+    bridge: address("CrossChainBridge"),
   };
 }
 
@@ -44,7 +46,9 @@ const onEveryChain = (address: (chain: (typeof chains)[number]) => Address) =>
 
 export default createConfig({
   // Each chain's protocol is independent of the others', so chains index side by side rather than in one
-  // global order: a slow or idle chain never holds back another (the bridge, when it comes, may revisit this).
+  // global order: a slow or idle chain never holds back another. The bridge links chains, but "omnichain" would
+  // not order a transfer's two halves either (it orders by block timestamp, and two chains' clocks differ), so
+  // its handlers merge a request's halves in whichever order they come (src/CrossChainBridge.ts).
   ordering: "multichain",
   database:
     settings.database.kind === "postgres"
@@ -56,5 +60,6 @@ export default createConfig({
     AIPowerYieldFarm: { abi: aiPowerYieldFarmAbi, chain: onEveryChain((chain) => chain.farm) },
     AgentGovernance: { abi: agentGovernanceAbi, chain: onEveryChain((chain) => chain.governance) },
     AgentReputation: { abi: agentReputationAbi, chain: onEveryChain((chain) => chain.reputation) },
+    CrossChainBridge: { abi: crossChainBridgeAbi, chain: onEveryChain((chain) => chain.bridge) },
   },
 });

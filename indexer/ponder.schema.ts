@@ -533,3 +533,149 @@ export const reputation = onchainTable(
   }),
   (table) => ({ pk: primaryKey({ columns: [table.chainId, table.account] }) }),
 );
+
+// ─── CrossChainBridge ────────────────────────────────────────────────────────────────────────────────
+// One bridge per chain. A transfer's halves happen on two chains that Ponder indexes independently
+// (`ordering: "multichain"`), so its completion may be indexed before its initiation: `bridge_request` rows are
+// upserted from either side and merged. Amounts are raw token units (after the fee, as the request carries them).
+// Chain ids read from events (uint256: a request's chains, a route's remote chain) are bigints; `chainId`, the
+// indexed chain a row belongs to, is an integer as in every other table.
+
+/**
+ * One row per transfer, keyed by its request id (`keccak256(abi.encode(request))`, unique across chains). Filled by
+ * BridgeInitiated on the source chain (every request field, `fee`, `initiated*`), BridgeCompleted on the destination
+ * (`completed*`) and BridgeRefunded on the source (`refunded*`), in whichever order they are indexed. A field the
+ * side seen so far does not tell is null: a completion seen first gives `srcChainId`, `dstChainId`, `dstBridge`,
+ * `recipient`, `dstToken` and `amount`; the initiation fills the rest.
+ */
+export const bridgeRequest = onchainTable(
+  "bridge_request",
+  (t) => ({
+    id: t.hex().primaryKey(),
+    srcChainId: t.bigint(),
+    dstChainId: t.bigint(),
+    srcBridge: t.hex(),
+    dstBridge: t.hex(),
+    sender: t.hex(),
+    recipient: t.hex(),
+    srcToken: t.hex(),
+    dstToken: t.hex(),
+    /** Sent amount after the fee (`request.amount`): released or minted on completion, returned on refund. */
+    amount: t.bigint().notNull(),
+    /** Fee taken at initiation (to the source bridge's treasury; never refunded). */
+    fee: t.bigint(),
+    /** Source-chain Unix seconds: completable up to it (destination clock), refundable after it (source clock). */
+    deadline: t.bigint(),
+    /** The source bridge's outbound nonce. */
+    nonce: t.bigint(),
+    /**
+     * initiated → completed | refunded, as far as indexed. `conflict`: both a completion and a refund were indexed
+     * (only a dishonest validator quorum can cause it). A completion indexed before its initiation is `completed`.
+     */
+    status: t.text().notNull().$type<"initiated" | "completed" | "refunded" | "conflict">(),
+    initiatedBlock: t.bigint(),
+    initiatedTimestamp: t.bigint(),
+    initiatedTxHash: t.hex(),
+    completedBlock: t.bigint(),
+    completedTimestamp: t.bigint(),
+    completedTxHash: t.hex(),
+    /** Who sent `completeBridge` (a relayer or anyone). */
+    completedSubmitter: t.hex(),
+    refundedBlock: t.bigint(),
+    refundedTimestamp: t.bigint(),
+    refundedTxHash: t.hex(),
+    refundedSubmitter: t.hex(),
+    /**
+     * completedTimestamp − initiatedTimestamp once both are known: the destination's block time minus the source's,
+     * two clocks (negative if the destination's clock lags by more than the transfer took).
+     */
+    secondsToComplete: t.bigint(),
+  }),
+  (table) => ({
+    routeIdx: index().on(table.srcChainId, table.dstChainId, table.srcToken),
+    senderIdx: index().on(table.sender),
+    recipientIdx: index().on(table.recipient),
+    initiatedIdx: index().on(table.initiatedTimestamp),
+  }),
+);
+
+/** Every validator set of each chain's bridge (ValidatorSetUpdated; version 1 is the constructor's). */
+export const bridgeValidatorSet = onchainTable(
+  "bridge_validator_set",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    version: t.bigint().notNull(),
+    bridge: t.hex().notNull(),
+    validators: t.hex().array().notNull(),
+    threshold: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.version] }) }),
+);
+
+/** A local token's route to and from a remote chain (RouteSet, latest), = `getRoute(token, remoteChainId)`. */
+export const bridgeRoute = onchainTable(
+  "bridge_route",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    token: t.hex().notNull(),
+    remoteChainId: t.bigint().notNull(),
+    /** Where the canonical token lives: this chain (lock/release) or the remote one (burn/mint). */
+    homeChainId: t.bigint().notNull(),
+    /** The token's address on the remote chain. */
+    counterpart: t.hex().notNull(),
+    decimals: t.integer().notNull(),
+    enabled: t.boolean().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.token, table.remoteChainId] }) }),
+);
+
+/** Per chain: the bridge's address, pause state, treasury and request lifetime (created by its constructor). */
+export const bridgeConfig = onchainTable("bridge_config", (t) => ({
+  chainId: t.integer().primaryKey(),
+  address: t.hex().notNull(),
+  paused: t.boolean().notNull(),
+  treasury: t.hex(),
+  requestTtl: t.bigint(),
+  /** The current validator set's version (see `bridge_validator_set`). */
+  validatorSetVersion: t.bigint(),
+  updatedBlock: t.bigint().notNull(),
+  updatedTimestamp: t.bigint().notNull(),
+}));
+
+/** Per chain and remote chain: the peer bridge (RemoteBridgeSet), = `remoteBridge(remoteChainId)`. */
+export const bridgeRemote = onchainTable(
+  "bridge_remote",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    remoteChainId: t.bigint().notNull(),
+    bridge: t.hex().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.remoteChainId] }) }),
+);
+
+/**
+ * Per chain and local token: its fee (FeeSet, = `feeBps(token)`) and rate-limit configurations (RateLimitSet, per
+ * direction: outbound consumed by initiations, inbound by completions). Null until set.
+ */
+export const bridgeToken = onchainTable(
+  "bridge_token",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    token: t.hex().notNull(),
+    feeBps: t.integer(),
+    inboundLimitEnabled: t.boolean(),
+    inboundCapacity: t.bigint(),
+    inboundRefillPerSecond: t.bigint(),
+    outboundLimitEnabled: t.boolean(),
+    outboundCapacity: t.bigint(),
+    outboundRefillPerSecond: t.bigint(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.token] }) }),
+);

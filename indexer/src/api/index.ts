@@ -1,6 +1,7 @@
 import { db, publicClients } from "ponder:api";
 import schema, {
   ammConfig,
+  bridgeRequest,
   candle,
   farmApyHour,
   farmConfig,
@@ -12,7 +13,7 @@ import schema, {
   vote,
 } from "ponder:schema";
 import { Hono, type Context } from "hono";
-import { and, asc, count, desc, eq, graphql, gt, gte, lte, sql, sum } from "ponder";
+import { and, asc, count, desc, eq, graphql, gt, gte, isNotNull, isNull, lte, sql, sum } from "ponder";
 import { getAddress, type PublicClient } from "viem";
 import { agentGovernanceAbi, aiPowerYieldFarmAbi } from "../../../generated/abis";
 import { aggregateCandles, feeApr, realizedVolatility, SECONDS_PER_YEAR, type Candle } from "./metrics";
@@ -27,6 +28,7 @@ import { aggregateCandles, feeApr, realizedVolatility, SECONDS_PER_YEAR, type Ca
 //   GET /farm/apy?chainId=&source=index|chain    → current APR and APY per farm pool, each with its asOf block
 //   GET /farm/apy/:poolId/history?chainId=&from=&to=  → hourly APR/APY readings
 //   GET /governance/proposals/:id?chainId=       → a proposal, its votes, and the governor's state() now
+//   GET /bridge/stats?from=&to=                  → bridge transfers per route: counts, volume, completion times
 // Bad input → 400 { error }, naming the parameter; unknown pool → 404 { error }.
 // Amounts are raw token units as decimal strings; fees are pips (1e6 = 100 %) as numbers.
 // "Now" for every window is the timestamp of the chain's latest indexed block, not the wall clock.
@@ -537,6 +539,82 @@ app.get("/governance/proposals/:id", async (c) => {
       blockNumber: Number(v.blockNumber),
       timestamp: Number(v.timestamp),
     })),
+  });
+});
+
+// ─── CrossChainBridge ────────────────────────────────────────────────────────────────────────────────
+
+/** A sum of numeric(78) values as a decimal string ("0" for none). */
+const sumString = (value: string | null) => (value === null ? "0" : BigInt(value.split(".")[0]!).toString());
+
+// GET /bridge/stats?from=&to= — per route (source chain, destination chain, source token), the transfers initiated
+// in [from, to] (Unix seconds of the source chain's block time; default: all): count, volume (Σ amount after fee),
+// fees, and how many are completed, refunded, pending (neither yet) or in conflict (both), with the median and
+// 95th percentile of secondsToComplete over the completed ones (PostgreSQL's percentile_cont: linear
+// interpolation; null when none is completed). `unmatched` counts rows whose initiation is not indexed (a
+// completion from a chain not indexed here, or not indexed yet).
+app.get("/bridge/stats", async (c) => {
+  const fromParam = query(c, "from");
+  const toParam = query(c, "to");
+  const from = fromParam === undefined ? 0 : parseInteger(fromParam, "from", 0, Number.MAX_SAFE_INTEGER);
+  const to = toParam === undefined ? null : parseInteger(toParam, "to", 0, Number.MAX_SAFE_INTEGER);
+  if (to !== null && from > to) throw new BadRequest(`from (${from}) must not be after to (${to})`);
+
+  const r = bridgeRequest;
+  const countWhere = (status: string) =>
+    sql<string>`count(*) filter (where ${r.status} = ${status})`.mapWith(Number);
+  const percentile = (p: number) =>
+    sql<
+      number | null
+    >`percentile_cont(${sql.raw(String(p))}) within group (order by ${r.secondsToComplete})`.mapWith(
+      (v: unknown) => (v === null ? null : Number(v)),
+    );
+  const [routes, [unmatched]] = await Promise.all([
+    db
+      .select({
+        srcChainId: r.srcChainId,
+        dstChainId: r.dstChainId,
+        token: r.srcToken,
+        count: count(),
+        volume: sum(r.amount),
+        fees: sum(r.fee),
+        completed: countWhere("completed"),
+        refunded: countWhere("refunded"),
+        pending: countWhere("initiated"),
+        conflict: countWhere("conflict"),
+        median: percentile(0.5),
+        p95: percentile(0.95),
+      })
+      .from(r)
+      .where(
+        and(
+          isNotNull(r.initiatedTimestamp),
+          gte(r.initiatedTimestamp, BigInt(from)),
+          to === null ? undefined : lte(r.initiatedTimestamp, BigInt(to)),
+        ),
+      )
+      .groupBy(r.srcChainId, r.dstChainId, r.srcToken)
+      .orderBy(asc(r.srcChainId), asc(r.dstChainId), asc(r.srcToken)),
+    db.select({ count: count() }).from(r).where(isNull(r.initiatedTimestamp)),
+  ]);
+  return c.json({
+    from,
+    to,
+    routes: routes.map((row) => ({
+      srcChainId: Number(row.srcChainId),
+      dstChainId: Number(row.dstChainId),
+      token: getAddress(row.token!),
+      count: row.count,
+      volume: sumString(row.volume),
+      fees: sumString(row.fees),
+      completed: row.completed,
+      refunded: row.refunded,
+      pending: row.pending,
+      conflict: row.conflict,
+      medianSecondsToComplete: row.median,
+      p95SecondsToComplete: row.p95,
+    })),
+    unmatched: unmatched?.count ?? 0,
   });
 });
 
