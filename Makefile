@@ -63,7 +63,7 @@ up: build ## Like demo, but keeps anvil, the indexer and the keeper running and 
 deploy: build ## Deploy the protocol to RPC_URL with PRIVATE_KEY; writes deployments/<chainId>.json
 	@test -n "$(RPC_URL)" || { echo "deploy: RPC_URL is not set (make deploy RPC_URL=https://… PRIVATE_KEY=0x…)"; exit 2; }
 	@test -n "$(PRIVATE_KEY)" || { echo "deploy: PRIVATE_KEY is not set (the deployer's key; there is no default)"; exit 2; }
-	$(FORGE) script script/Deploy.s.sol:Deploy --rpc-url "$(RPC_URL)" --broadcast --non-interactive
+	$(FORGE) script script/Deploy.s.sol:Deploy --rpc-url "$(RPC_URL)" --broadcast --non-interactive --slow
 
 bench-gas: build ## Side-by-side gas table: AIServiceAMM against Uniswap V2 (router and bare pair)
 	$(FORGE) test --match-path test/gas/AIServiceAMM.gas.t.sol -vv

@@ -37,6 +37,10 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const chainId = options.chainId ?? 31337;
   const args = ["--port", String(port), "--chain-id", String(chainId), "--silent"];
   args.push("--accounts", String(options.accounts ?? 20));
+  // The deploy script broadcasts its ~70 transactions at once (42 M gas in all). Under interval mining anvil's
+  // miner stalls when the queued transactions do not fit a 30 M block, so local chains get roomier blocks; a
+  // real chain is deployed with `forge script --slow` (make deploy), one transaction at a time.
+  args.push("--gas-limit", "100000000");
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
   const child = spawn(anvilBin, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
