@@ -5,12 +5,14 @@
  * simulated agents trade in two rounds → the report compares the chain with the indexer's GraphQL answers
  * and lists the keeper's fee decisions. Then the farm act (scripts/lib/demoFarmGovernance.ts): farm pools are
  * funded, agents stake AMM LP shares and AITBC, the APY keeper moves reward rates over simulated days, and one
- * governance proposal raising an AMM fee ceiling is carried from propose to execute. Every process it started
+ * governance proposal raising an AMM fee ceiling is carried from propose to execute. Then the bridge act
+ * (scripts/lib/demoBridge.ts): two more chains, 3-of-5 attesters and a relayer, agents bridging both ways, one
+ * refund after a deadline. Every process it started
  * is stopped at the end, unless
  * `--keep-running` (`make up`), which prints the URLs and waits for Ctrl-C.
  *
  * Options: --agents N (default 20, env DEMO_AGENTS), --actions N (default 300, env DEMO_ACTIONS),
- * --seed N, --keep-running.
+ * --seed N, --bridge-transfers N (default 60, env DEMO_BRIDGE_TRANSFERS), --keep-running.
  */
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -29,6 +31,7 @@ import {
   printFarmGovernanceReport,
   runFarmAndGovernance,
 } from "./lib/demoFarmGovernance.js";
+import { printBridgeReport, runBridgeDemo } from "./lib/demoBridge.js";
 import { runAgents, scenarioContext, seedPools, type AgentAction, type Market } from "./lib/scenario.js";
 
 const { values } = parseArgs({
@@ -36,12 +39,14 @@ const { values } = parseArgs({
     agents: { type: "string", default: process.env.DEMO_AGENTS ?? "20" },
     actions: { type: "string", default: process.env.DEMO_ACTIONS ?? "300" },
     seed: { type: "string", default: "42" },
+    "bridge-transfers": { type: "string", default: process.env.DEMO_BRIDGE_TRANSFERS ?? "60" },
     "keep-running": { type: "boolean", default: false },
   },
 });
 const agentCount = positiveInteger("--agents", values.agents!);
 const actionCount = positiveInteger("--actions", values.actions!);
 const seed = positiveInteger("--seed", values.seed!);
+const bridgeTransfers = positiveInteger("--bridge-transfers", values["bridge-transfers"]!);
 
 function positiveInteger(name: string, raw: string): number {
   const value = Number(raw);
@@ -194,6 +199,14 @@ async function main() {
     },
   });
 
+  const bridge = await runBridgeDemo({
+    chainIds: [31338, 31339],
+    agentCount: 10,
+    transfers: bridgeTransfers,
+    step,
+    onStart: (stop) => cleanups.push(stop),
+  });
+
   printReport({
     markets,
     actions,
@@ -205,6 +218,7 @@ async function main() {
     seconds: (Date.now() - started) / 1000,
   });
   printFarmGovernanceReport(farmGovernance, table, shortAddress);
+  printBridgeReport(bridge, table);
   console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 
   if (values["keep-running"]) {
