@@ -31,21 +31,23 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The block time of each interval-mined anvil this process started, by RPC URL (see `deployProtocol`). */
+export const intervalMiningSeconds = new Map<string, number>();
+
 /** Starts a real anvil on a free port and resolves once it answers JSON-RPC. */
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const port = options.port ?? (await freePort());
   const chainId = options.chainId ?? 31337;
   const args = ["--port", String(port), "--chain-id", String(chainId), "--silent"];
   args.push("--accounts", String(options.accounts ?? 20));
-  // The deploy script broadcasts its ~70 transactions at once (42 M gas in all). Under interval mining anvil's
-  // miner stalls when the queued transactions do not fit a 30 M block, so local chains get roomier blocks; a
-  // real chain is deployed with `forge script --slow` (make deploy), one transaction at a time.
+  // Roomy blocks: the deploy script's ~70 transactions need 42 M gas in all.
   args.push("--gas-limit", "100000000");
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
   const child = spawn(anvilBin, args, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr?.on("data", (chunk) => (stderr += chunk));
   const rpcUrl = `http://127.0.0.1:${port}`;
+  if (options.blockTime !== undefined) intervalMiningSeconds.set(rpcUrl, options.blockTime);
 
   const deadline = Date.now() + 20_000;
   for (;;) {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { readDeployment, type Deployment } from "../../keepers/lib/deployments.js";
 import { privateKeyToAccount } from "viem/accounts";
+import { intervalMiningSeconds } from "./anvil.js";
 import { anvilKeys, forgeBin, repoRoot } from "./foundry.js";
 
 const run = promisify(execFile);
@@ -35,14 +36,24 @@ export async function deployProtocol(
   env: Record<string, string> = {},
   privateKey: `0x${string}` = anvilKeys[0],
 ): Promise<Deployment> {
-  await run(
-    forgeBin,
-    ["script", "script/Deploy.s.sol:Deploy", "--rpc-url", rpcUrl, "--broadcast", "--non-interactive"],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ...localDefaults(privateKey), ...env, PRIVATE_KEY: privateKey },
-      maxBuffer: 64 * 1024 * 1024,
-    },
+  await withAutomine(rpcUrl, () =>
+    run(
+      forgeBin,
+      [
+        "script",
+        "script/Deploy.s.sol:Deploy",
+        "--rpc-url",
+        rpcUrl,
+        "--broadcast",
+        "--non-interactive",
+        "--slow",
+      ],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, ...localDefaults(privateKey), ...env, PRIVATE_KEY: privateKey },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    ),
   );
   const chainIdHex = await fetch(rpcUrl, {
     method: "POST",
@@ -82,21 +93,24 @@ export async function connectBridges(
     [b, a],
     [a, b],
   ] as const) {
-    await run(
-      forgeBin,
-      [
-        "script",
-        "script/ConnectBridge.s.sol:ConnectBridge",
-        "--rpc-url",
-        self.rpcUrl,
-        "--broadcast",
-        "--non-interactive",
-      ],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, ...env, PRIVATE_KEY: privateKey, PEER_CHAIN_ID: String(peer.chainId) },
-        maxBuffer: 64 * 1024 * 1024,
-      },
+    await withAutomine(self.rpcUrl, () =>
+      run(
+        forgeBin,
+        [
+          "script",
+          "script/ConnectBridge.s.sol:ConnectBridge",
+          "--rpc-url",
+          self.rpcUrl,
+          "--broadcast",
+          "--non-interactive",
+          "--slow",
+        ],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, ...env, PRIVATE_KEY: privateKey, PEER_CHAIN_ID: String(peer.chainId) },
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      ),
     );
   }
 }
@@ -105,4 +119,27 @@ export async function connectBridges(
 export function readBridgeLinks(chainId: number, peerChainId: number): Record<string, `0x${string}`> {
   const file = path.join(repoRoot, "deployments", "bridge", `${chainId}-${peerChainId}.json`);
   return JSON.parse(readFileSync(file, "utf8")) as Record<string, `0x${string}`>;
+}
+
+/**
+ * Runs a broadcast one transaction at a time (`forge script --slow`) on an auto-mining chain: sending all at once
+ * lost a transaction under load now and then (a nonce gap, and forge waiting forever), and one at a time on an
+ * interval-mined chain would wait a block per transaction. An interval-mined anvil started by `startAnvil` is
+ * switched to auto-mining for the broadcast and back afterwards.
+ */
+async function withAutomine<T>(rpcUrl: string, broadcast: () => Promise<T>): Promise<T> {
+  const blockTime = intervalMiningSeconds.get(rpcUrl);
+  if (blockTime === undefined) return broadcast();
+  const rpc = (method: string, params: unknown[]) =>
+    fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    });
+  await rpc("evm_setAutomine", [true]);
+  try {
+    return await broadcast();
+  } finally {
+    await rpc("evm_setIntervalMining", [blockTime]);
+  }
 }
