@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IAgentPortfolioManager
+/// @notice Custody of agents' portfolios: one contract holds every portfolio's tokens and books them per
+/// portfolio. A portfolio has a base token (its unit of account, asset 0) and up to 7 more assets, each valued and
+/// traded through one AMM pool against the base token. The owner sets target weights (basis points summing to
+/// 10,000), a drift band, a maximum loss per trade and a rolling loss budget; anyone may rebalance a portfolio
+/// whose drift exceeds its band, and the contract — never the caller — sets each trade's minimum output from the
+/// time-weighted oracle price.
+/// @dev Loss of a trade = (oracle value of what went in − value of what came out) / oracle value in, against the
+/// ComputePriceOracle's time-weighted price. The rolling budget is a leaky bucket (as Enzyme's cumulative
+/// slippage policy): each trade adds its loss in parts per million of the portfolio's value, the bucket drains
+/// linearly by `lossBudgetPpm` per `lossWindow`, and a trade that would overflow it is refused.
+interface IAgentPortfolioManager {
+    struct RiskLimits {
+        // largest |current − target| weight, in bps, before anyone may rebalance
+        uint16 driftBandBps;
+        // largest loss of one trade against the oracle, bps of the trade's value
+        uint16 maxLossPerTradeBps;
+        // the rolling loss budget, parts per million of the portfolio's value per lossWindow
+        uint32 lossBudgetPpm;
+        // seconds over which the budget refills
+        uint32 lossWindow;
+        // largest rebalance trade, bps of the portfolio's value (rebalancing goes in chunks)
+        uint16 maxChunkBps;
+    }
+
+    /// @notice Stop-loss and take-profit of one asset, as prices of 1e18 raw units of the asset in raw units of
+    /// the base token (what `oracle.consult(pool, asset, 1e18)` returns). Zero disables a side.
+    struct StopOrder {
+        uint128 stopLossPrice;
+        uint128 takeProfitPrice;
+    }
+
+    struct PortfolioView {
+        address owner;
+        address[] assets;
+        uint256[] pools;
+        uint16[] targetWeightsBps;
+        uint256[] holdings;
+        RiskLimits limits;
+        uint256 lossUsedPpm;
+        uint64 lossUpdatedAt;
+    }
+
+    enum TradeKind {
+        Owner,
+        Rebalance,
+        StopLoss,
+        TakeProfit
+    }
+
+    error UnknownPortfolio(uint256 portfolioId);
+    error NotPortfolioOwner(uint256 portfolioId, address caller);
+    error ZeroAddress();
+    error ZeroAmount();
+    error TooManyAssets(uint256 count, uint256 max);
+    error DuplicateAsset(address asset);
+    error LengthMismatch();
+    error WeightsDoNotSumTo10000(uint256 sum);
+    error UnknownAsset(uint256 portfolioId, address asset);
+    error PoolDoesNotPairAsset(uint256 poolId, address asset, address baseToken);
+    error UnknownPool(uint256 poolId);
+    error InvalidRiskLimits();
+    error InsufficientHoldings(address token, uint256 held, uint256 requested);
+    error WithinDriftBand(uint256 maxDriftBps, uint256 driftBandBps);
+    error LossBudgetExceeded(uint256 lossUsedPpm, uint256 lossPpm, uint256 budgetPpm);
+    error TradeLossTooHigh(uint256 lossBps, uint256 maxLossBps);
+    error StopNotTriggered(uint256 price, uint256 stopLossPrice, uint256 takeProfitPrice);
+    error TransferAmountMismatch(address token, uint256 expected, uint256 received);
+    error PathNotAllowed();
+
+    event PortfolioOpened(
+        uint256 indexed portfolioId,
+        address indexed owner,
+        address[] assets,
+        uint256[] pools,
+        uint16[] targetWeightsBps,
+        RiskLimits limits
+    );
+    event TargetsSet(uint256 indexed portfolioId, uint16[] targetWeightsBps);
+    event RiskLimitsSet(uint256 indexed portfolioId, RiskLimits limits);
+    event StopOrderSet(uint256 indexed portfolioId, address indexed asset, uint128 stopLossPrice, uint128 takeProfitPrice);
+    event Deposited(uint256 indexed portfolioId, address indexed token, address indexed from, uint256 amount);
+    event Withdrawn(uint256 indexed portfolioId, address indexed token, address indexed to, uint256 amount);
+    /// @notice Every trade of a portfolio. `oracleAmountOut` is what the input was worth at the time-weighted
+    /// price; `lossPpm` the portfolio-budget charge (0 for a trade that beat the oracle).
+    event Traded(
+        uint256 indexed portfolioId,
+        TradeKind indexed kind,
+        address indexed caller,
+        address tokenIn,
+        address tokenOut,
+        uint256 amountIn,
+        uint256 amountOut,
+        uint256 oracleAmountOut,
+        uint256 lossPpm
+    );
+    /// @notice A rebalance trade ran; drift before it, and the portfolio's value (base token) before it.
+    event Rebalanced(uint256 indexed portfolioId, address indexed caller, uint256 maxDriftBps, uint256 valueBefore);
+    event StopTriggered(uint256 indexed portfolioId, address indexed asset, uint256 price, bool stopLoss);
+
+    /// @notice Opens a portfolio owned by the caller. `assets[0]` is the base token (its `pools[0]` is ignored);
+    /// `pools[i]` is an AMM pool pairing `assets[i]` with the base token, used to value and trade it.
+    function openPortfolio(
+        address[] calldata assets,
+        uint256[] calldata pools,
+        uint16[] calldata targetWeightsBps,
+        RiskLimits calldata limits
+    ) external returns (uint256 portfolioId);
+
+    function setTargets(uint256 portfolioId, uint16[] calldata targetWeightsBps) external;
+
+    function setRiskLimits(uint256 portfolioId, RiskLimits calldata limits) external;
+
+    function setStopOrder(uint256 portfolioId, address asset, uint128 stopLossPrice, uint128 takeProfitPrice)
+        external;
+
+    /// @notice Moves `amount` of one of the portfolio's assets from the caller into the portfolio.
+    function deposit(uint256 portfolioId, address token, uint256 amount) external;
+
+    /// @notice Owner only; open even while paused.
+    function withdraw(uint256 portfolioId, address token, uint256 amount, address to) external;
+
+    /// @notice Anyone: one trade, of at most `maxChunkBps` of the value, from the most overweight asset to the
+    /// most underweight, when some weight is outside the drift band. Minimum output from the oracle.
+    function rebalancePortfolio(uint256 portfolioId) external returns (uint256 amountIn, uint256 amountOut);
+
+    /// @notice The owner trades `amountIn` of `tokenIn` along `poolIds` (the portfolio's pools only) within the
+    /// same loss limits; the minimum output comes from the oracle.
+    function executeTrade(uint256 portfolioId, uint256[] calldata poolIds, address tokenIn, uint256 amountIn)
+        external
+        returns (uint256 amountOut);
+
+    /// @notice Anyone: sells the whole holding of `asset` into the base token when its time-weighted price is at or
+    /// below its stop-loss or at or above its take-profit; the asset's target weight moves to the base token.
+    function triggerStop(uint256 portfolioId, address asset) external returns (uint256 amountOut);
+
+    function pause() external;
+
+    function unpause() external;
+
+    function portfolioCount() external view returns (uint256);
+
+    function getPortfolio(uint256 portfolioId) external view returns (PortfolioView memory);
+
+    function holdingOf(uint256 portfolioId, address token) external view returns (uint256);
+
+    function stopOrderOf(uint256 portfolioId, address asset) external view returns (StopOrder memory);
+
+    /// @notice Value of each asset and in total, in base-token units, at the time-weighted prices.
+    function portfolioValue(uint256 portfolioId) external view returns (uint256 total, uint256[] memory values);
+
+    /// @notice Current weights in bps of the value (0s for an empty portfolio).
+    function currentWeights(uint256 portfolioId) external view returns (uint16[] memory weightsBps);
+
+    /// @notice Whether {rebalancePortfolio} would trade now, and the largest drift.
+    function needsRebalance(uint256 portfolioId) external view returns (bool due, uint256 maxDriftBps);
+
+    /// @notice Whether {triggerStop} would fire for `asset` now.
+    function stopTriggerable(uint256 portfolioId, address asset) external view returns (bool);
+
+    /// @notice Risk score: the portfolio's annualized volatility, in bps, if its assets moved independently —
+    /// √(Σ (wᵢ·σᵢ)²) with wᵢ the current weights and σᵢ each asset's realized volatility against the base token
+    /// (the base token's σ is 0) — and the Herfindahl concentration index Σ wᵢ² in bps (10,000 = one asset).
+    /// Concentration in volatile assets raises the score; spreading over independent assets lowers it.
+    function calculateRiskScore(uint256 portfolioId) external view returns (uint256 scoreBps, uint256 hhiBps);
+}

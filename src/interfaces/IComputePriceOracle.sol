@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IComputePriceOracle
+/// @notice Time-weighted prices of the AMM's pools, and their realized volatility, from the AMM's Uniswap-V2-style
+/// cumulative prices. Anyone may {record} an observation of a pool (keepers do it every period); a price is the
+/// average over the last `window` seconds, read from the observation that opened the window and the AMM's
+/// cumulative price now.
+/// @dev Fails closed, never a wrong price:
+/// - no observation old enough yet, or the pool never recorded: {InsufficientHistory};
+/// - the observation that should open the window is missing or too old (nobody recorded in time): {StaleObservation};
+/// - two consecutive period averages differ by more than `maxMoveBps` within the window: {PriceMovedBeyondBand};
+/// - the pool has not traded for longer than `maxPoolIdle` (0 = no limit): {PoolIdle}.
+/// Prices are ratios of raw token units (no decimals involved): `consult(pool, tokenIn, amountIn)` is how many raw
+/// units of the other token `amountIn` raw units of `tokenIn` are worth at the time-weighted price.
+/// Volatility: at each observation the oracle adds the squared simple return between the last two period averages
+/// to a cumulative sum; the realized variance over the window, annualized, is its growth × (1 year / window).
+/// Averaging over a period damps returns, so this is a lower estimate of spot volatility; it cannot be moved by a
+/// one-block spot move more than that move's share of a period.
+interface IComputePriceOracle {
+    /// @notice One recorded point of a pool. Cumulative prices are the AMM's (UQ112.112 × seconds, wrapping).
+    struct Observation {
+        uint32 timestamp;
+        uint224 varianceCumulative;
+        uint256 price0Cumulative;
+        uint256 price1Cumulative;
+    }
+
+    error InsufficientHistory(uint256 poolId);
+    error StaleObservation(uint256 poolId, uint256 observationAge, uint256 window);
+    error PriceMovedBeyondBand(uint256 poolId, uint256 movedAt);
+    error PoolIdle(uint256 poolId, uint256 lastTradeAt, uint256 maxIdle);
+    error TokenNotInPool(uint256 poolId, address token);
+    error InvalidWindow(uint256 window, uint256 period);
+    error InvalidBand(uint256 maxMoveBps);
+    error ZeroAddress();
+
+    /// @notice An observation was stored. `periodPrice0X112` is the average price of token0 (in token1, UQ112.112)
+    /// since the previous observation; `moveBps` its change against the previous period's average.
+    event ObservationRecorded(
+        uint256 indexed poolId, uint32 timestamp, uint256 periodPrice0X112, uint256 moveBps, bool beyondBand
+    );
+    event MaxMoveSet(uint16 maxMoveBps);
+    event MaxPoolIdleSet(uint32 maxPoolIdle);
+
+    /// @notice Stores an observation of `poolId` unless one was stored in this period already.
+    /// @return recorded Whether an observation was stored.
+    function record(uint256 poolId) external returns (bool recorded);
+
+    /// @notice {record} for several pools.
+    function recordMany(uint256[] calldata poolIds) external;
+
+    /// @notice Governance: largest change between consecutive period averages before the oracle fails closed.
+    function setMaxMove(uint16 maxMoveBps) external;
+
+    /// @notice Governance: longest time a pool may go without a trade before the oracle fails closed (0 = none).
+    function setMaxPoolIdle(uint32 maxPoolIdle) external;
+
+    /// @notice The averaging window, seconds.
+    function window() external view returns (uint32);
+
+    /// @notice Seconds between observations kept (the window holds window/period + 1 of them).
+    function period() external view returns (uint32);
+
+    function maxMoveBps() external view returns (uint16);
+
+    function maxPoolIdle() external view returns (uint32);
+
+    /// @notice Time-weighted average prices over the window, UQ112.112: token0 in token1, and token1 in token0.
+    function twapX112(uint256 poolId) external view returns (uint256 price0X112, uint256 price1X112);
+
+    /// @notice What `amountIn` of `tokenIn` is worth in the pool's other token at the time-weighted price.
+    function consult(uint256 poolId, address tokenIn, uint256 amountIn)
+        external
+        view
+        returns (uint256 amountOut, address tokenOut);
+
+    /// @notice {consult} along a path of pools, as `AIServiceAMM.swapExactInput` would route it.
+    function consultPath(uint256[] calldata poolIds, address tokenIn, uint256 amountIn)
+        external
+        view
+        returns (uint256 amountOut, address tokenOut);
+
+    /// @notice Annualized realized volatility over the window, 1e18 = 100 % a year.
+    function volatility(uint256 poolId) external view returns (uint256 annualizedWad);
+
+    /// @notice Whether {record} would store an observation now.
+    function recordDue(uint256 poolId) external view returns (bool);
+
+    /// @notice The observation that opens the current window, and the newest one.
+    function observationsOf(uint256 poolId)
+        external
+        view
+        returns (Observation memory oldest, Observation memory newest);
+}
