@@ -81,7 +81,9 @@ interface IAgentPortfolioManager {
     );
     event TargetsSet(uint256 indexed portfolioId, uint16[] targetWeightsBps);
     event RiskLimitsSet(uint256 indexed portfolioId, RiskLimits limits);
-    event StopOrderSet(uint256 indexed portfolioId, address indexed asset, uint128 stopLossPrice, uint128 takeProfitPrice);
+    event StopOrderSet(
+        uint256 indexed portfolioId, address indexed asset, uint128 stopLossPrice, uint128 takeProfitPrice
+    );
     event Deposited(uint256 indexed portfolioId, address indexed token, address indexed from, uint256 amount);
     event Withdrawn(uint256 indexed portfolioId, address indexed token, address indexed to, uint256 amount);
     /// @notice Every trade of a portfolio. `oracleAmountOut` is what the input was worth at the time-weighted
@@ -98,7 +100,9 @@ interface IAgentPortfolioManager {
         uint256 lossPpm
     );
     /// @notice A rebalance trade ran; drift before it, and the portfolio's value (base token) before it.
-    event Rebalanced(uint256 indexed portfolioId, address indexed caller, uint256 maxDriftBps, uint256 valueBefore);
+    event Rebalanced(
+        uint256 indexed portfolioId, address indexed caller, uint256 maxDriftBps, uint256 valueBefore
+    );
     event StopTriggered(uint256 indexed portfolioId, address indexed asset, uint256 price, bool stopLoss);
 
     /// @notice Opens a portfolio owned by the caller. `assets[0]` is the base token (its `pools[0]` is ignored);
@@ -150,7 +154,10 @@ interface IAgentPortfolioManager {
     function stopOrderOf(uint256 portfolioId, address asset) external view returns (StopOrder memory);
 
     /// @notice Value of each asset and in total, in base-token units, at the time-weighted prices.
-    function portfolioValue(uint256 portfolioId) external view returns (uint256 total, uint256[] memory values);
+    function portfolioValue(uint256 portfolioId)
+        external
+        view
+        returns (uint256 total, uint256[] memory values);
 
     /// @notice Current weights in bps of the value (0s for an empty portfolio).
     function currentWeights(uint256 portfolioId) external view returns (uint16[] memory weightsBps);

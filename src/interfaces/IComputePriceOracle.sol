@@ -59,7 +59,7 @@ interface IComputePriceOracle {
     /// @notice The averaging window, seconds.
     function window() external view returns (uint32);
 
-    /// @notice Seconds between observations kept (the window holds window/period + 1 of them).
+    /// @notice Seconds between observations kept (a pool keeps window/period of them).
     function period() external view returns (uint32);
 
     function maxMoveBps() external view returns (uint16);

@@ -112,9 +112,15 @@ interface IMultiAgentCoordinator {
     event LeaderSet(uint256 indexed consortiumId, address indexed leader);
     /// @notice `navBefore` is the net asset value before the contribution, base-token units.
     event Contributed(
-        uint256 indexed consortiumId, address indexed member, uint256 amount, uint256 shares, uint256 navBefore
+        uint256 indexed consortiumId,
+        address indexed member,
+        uint256 amount,
+        uint256 shares,
+        uint256 navBefore
     );
-    event SharesTransferred(uint256 indexed consortiumId, address indexed from, address indexed to, uint256 shares);
+    event SharesTransferred(
+        uint256 indexed consortiumId, address indexed from, address indexed to, uint256 shares
+    );
     /// @notice A trade of the consortium, by its leader (`proposalId` 0) or by an executed proposal.
     event ConsortiumTraded(
         uint256 indexed consortiumId,
@@ -151,10 +157,16 @@ interface IMultiAgentCoordinator {
     event Claimed(uint256 indexed distributionId, address indexed account, uint256 amount);
     /// @notice A member left with its pro-rata share of every asset; `amounts[i]` of `tokens[i]`.
     event Ragequit(
-        uint256 indexed consortiumId, address indexed member, uint256 shares, address[] tokens, uint256[] amounts
+        uint256 indexed consortiumId,
+        address indexed member,
+        uint256 shares,
+        address[] tokens,
+        uint256[] amounts
     );
     /// @notice A token refused the exit transfer: the amount stays claimable by the member via {withdrawStuck}.
-    event ExitTransferFailed(uint256 indexed consortiumId, address indexed member, address indexed token, uint256 amount);
+    event ExitTransferFailed(
+        uint256 indexed consortiumId, address indexed member, address indexed token, uint256 amount
+    );
     event StuckWithdrawn(address indexed account, address indexed token, uint256 amount);
 
     function createConsortium(
@@ -210,12 +222,18 @@ interface IMultiAgentCoordinator {
 
     function sharesOf(uint256 consortiumId, address account) external view returns (uint256);
 
-    function sharesAt(uint256 consortiumId, address account, uint256 blockNumber) external view returns (uint256);
+    function sharesAt(uint256 consortiumId, address account, uint256 blockNumber)
+        external
+        view
+        returns (uint256);
 
     function isMember(uint256 consortiumId, address account) external view returns (bool);
 
     /// @notice Net asset value in base-token units (time-weighted prices), per asset and in total.
-    function netAssetValue(uint256 consortiumId) external view returns (uint256 total, uint256[] memory values);
+    function netAssetValue(uint256 consortiumId)
+        external
+        view
+        returns (uint256 total, uint256[] memory values);
 
     function claimable(uint256 distributionId, address account) external view returns (uint256);
 

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IAIServiceAMM} from "../interfaces/IAIServiceAMM.sol";
+import {IComputePriceOracle} from "../interfaces/IComputePriceOracle.sol";
+
+/// @title ComputePriceOracle
+/// @notice Sliding-window time-weighted prices (and realized volatility) of the AMM's pools.
+/// @dev The window is split into `window / period` periods and each pool keeps one observation slot per period (a
+/// ring buffer indexed by `timestamp / period`, as Uniswap V2's sliding-window oracle), so a price needs no loop and
+/// costs the same whatever the history. The slot after the current period's holds the observation that opens the
+/// window: recorded between `window − 2·period` and `window` seconds ago when keepers record every period.
+contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
+    uint256 private constant BPS = 10_000;
+    uint256 private constant WAD = 1e18;
+    uint256 private constant YEAR = 365 days;
+    /// @notice More slots than this would make the window too fine to be worth its storage.
+    uint256 public constant MAX_SLOTS = 64;
+
+    /// @dev Cached per pool at its first observation: the tokens (so a price needs no AMM view of them), the
+    /// newest observation's slot, the last period's average price and when the band was last exceeded.
+    struct PoolState {
+        address token0;
+        uint32 movedBeyondBandAt;
+        uint16 newestSlot;
+        bool initialized;
+        address token1;
+        uint256 lastPeriodPrice0X112;
+    }
+
+    IAIServiceAMM public immutable amm;
+    /// @inheritdoc IComputePriceOracle
+    uint32 public immutable window;
+    /// @inheritdoc IComputePriceOracle
+    uint32 public immutable period;
+    uint256 private immutable _slots;
+
+    /// @inheritdoc IComputePriceOracle
+    uint16 public maxMoveBps;
+    /// @inheritdoc IComputePriceOracle
+    uint32 public maxPoolIdle;
+
+    mapping(uint256 poolId => PoolState) internal _pools;
+    mapping(uint256 poolId => mapping(uint256 slot => Observation)) internal _observations;
+
+    /// @param authority The protocol's AccessManager (governance sets the band and the idle limit).
+    /// @param amm_ The AMM whose pools are observed.
+    /// @param window_ Averaging window in seconds; a multiple of `period_`.
+    /// @param period_ Seconds between kept observations.
+    /// @param maxMoveBps_ Largest move between consecutive period averages before prices fail closed.
+    /// @param maxPoolIdle_ Longest time without a trade before prices fail closed (0 = no limit).
+    constructor(
+        address authority,
+        IAIServiceAMM amm_,
+        uint32 window_,
+        uint32 period_,
+        uint16 maxMoveBps_,
+        uint32 maxPoolIdle_
+    ) AccessManaged(authority) {
+        if (address(amm_) == address(0)) revert ZeroAddress();
+        if (
+            period_ == 0 || window_ < 2 * uint256(period_) || window_ % period_ != 0
+                || window_ / period_ >= MAX_SLOTS
+        ) {
+            revert InvalidWindow(window_, period_);
+        }
+        amm = amm_;
+        window = window_;
+        period = period_;
+        _slots = window_ / period_;
+        _setMaxMove(maxMoveBps_);
+        maxPoolIdle = maxPoolIdle_;
+        emit MaxPoolIdleSet(maxPoolIdle_);
+    }
+
+    // ─── Recording ────────────────────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IComputePriceOracle
+    function record(uint256 poolId) public returns (bool recorded) {
+        PoolState storage pool = _pools[poolId];
+        if (!pool.initialized) {
+            IAIServiceAMM.PoolView memory view_ = amm.getPool(poolId); // reverts UnknownPool
+            pool.token0 = view_.token0;
+            pool.token1 = view_.token1;
+            pool.initialized = true;
+        } else if (!_due(poolId, pool)) {
+            return false;
+        }
+        (uint256 price0Cumulative, uint256 price1Cumulative, uint32 timestamp) =
+            amm.currentCumulativePrices(poolId);
+        uint256 slot = (timestamp / period) % _slots;
+
+        uint224 varianceCumulative;
+        uint256 periodPrice0X112;
+        uint256 moveBps;
+        bool beyondBand;
+        Observation storage newest = _observations[poolId][pool.newestSlot];
+        if (newest.timestamp != 0) {
+            varianceCumulative = newest.varianceCumulative;
+            unchecked {
+                // Wrapping subtraction, as the AMM's accumulators wrap.
+                periodPrice0X112 =
+                    (price0Cumulative - newest.price0Cumulative) / (timestamp - newest.timestamp);
+            }
+            uint256 lastPrice = pool.lastPeriodPrice0X112;
+            if (lastPrice != 0 && periodPrice0X112 != 0) {
+                uint256 difference = periodPrice0X112 > lastPrice
+                    ? periodPrice0X112 - lastPrice
+                    : lastPrice - periodPrice0X112;
+                uint256 returnWad = Math.mulDiv(difference, WAD, lastPrice);
+                // A squared return above 2^224 / 1e18 would need a 10^29-fold move in one period: cap, don't wrap.
+                varianceCumulative += uint224(Math.min(returnWad * returnWad / WAD, type(uint224).max >> 64));
+                moveBps = Math.mulDiv(difference, BPS, lastPrice);
+                if (moveBps > maxMoveBps) {
+                    beyondBand = true;
+                    pool.movedBeyondBandAt = timestamp;
+                }
+            }
+            pool.lastPeriodPrice0X112 = periodPrice0X112;
+        }
+        _observations[poolId][slot] =
+            Observation(timestamp, varianceCumulative, price0Cumulative, price1Cumulative);
+        pool.newestSlot = uint16(slot);
+        emit ObservationRecorded(poolId, timestamp, periodPrice0X112, moveBps, beyondBand);
+        return true;
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function recordMany(uint256[] calldata poolIds) external {
+        for (uint256 i; i < poolIds.length; ++i) {
+            record(poolIds[i]);
+        }
+    }
+
+    // ─── Governance ───────────────────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IComputePriceOracle
+    function setMaxMove(uint16 maxMoveBps_) external restricted {
+        _setMaxMove(maxMoveBps_);
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function setMaxPoolIdle(uint32 maxPoolIdle_) external restricted {
+        maxPoolIdle = maxPoolIdle_;
+        emit MaxPoolIdleSet(maxPoolIdle_);
+    }
+
+    // ─── Prices ───────────────────────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IComputePriceOracle
+    function twapX112(uint256 poolId) public view returns (uint256 price0X112, uint256 price1X112) {
+        (price0X112, price1X112,) = _twap(poolId);
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function consult(uint256 poolId, address tokenIn, uint256 amountIn)
+        public
+        view
+        returns (uint256 amountOut, address tokenOut)
+    {
+        (uint256 price0X112, uint256 price1X112, PoolState storage pool) = _twap(poolId);
+        if (tokenIn == pool.token0) {
+            return (Math.mulDiv(amountIn, price0X112, 1 << 112), pool.token1);
+        }
+        if (tokenIn == pool.token1) {
+            return (Math.mulDiv(amountIn, price1X112, 1 << 112), pool.token0);
+        }
+        revert TokenNotInPool(poolId, tokenIn);
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function consultPath(uint256[] calldata poolIds, address tokenIn, uint256 amountIn)
+        external
+        view
+        returns (uint256 amountOut, address tokenOut)
+    {
+        (amountOut, tokenOut) = (amountIn, tokenIn);
+        for (uint256 i; i < poolIds.length; ++i) {
+            (amountOut, tokenOut) = consult(poolIds[i], tokenOut, amountOut);
+        }
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function volatility(uint256 poolId) external view returns (uint256 annualizedWad) {
+        (PoolState storage pool, Observation storage oldest,) = _window(poolId);
+        Observation storage newest = _observations[poolId][pool.newestSlot];
+        uint256 span = newest.timestamp - oldest.timestamp;
+        if (span == 0) return 0;
+        // Σ r² over the span, times the spans in a year: the annualized variance of period returns.
+        uint256 variance = newest.varianceCumulative - oldest.varianceCumulative;
+        return Math.sqrt(Math.mulDiv(variance, YEAR, span) * WAD);
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function recordDue(uint256 poolId) external view returns (bool) {
+        PoolState storage pool = _pools[poolId];
+        return !pool.initialized || _due(poolId, pool);
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function observationsOf(uint256 poolId)
+        external
+        view
+        returns (Observation memory oldest, Observation memory newest)
+    {
+        oldest = _observations[poolId][(block.timestamp / period + 1) % _slots];
+        newest = _observations[poolId][_pools[poolId].newestSlot];
+    }
+
+    // ─── Internals ────────────────────────────────────────────────────────────────────────────
+
+    /// @dev Due once per period: a pool keeps at most one observation per period.
+    function _due(uint256 poolId, PoolState storage pool) private view returns (bool) {
+        return block.timestamp / period != _observations[poolId][pool.newestSlot].timestamp / period;
+    }
+
+    /// @dev The observation opening the window, checked as the NatSpec of {IComputePriceOracle} describes.
+    function _window(uint256 poolId)
+        private
+        view
+        returns (PoolState storage pool, Observation storage oldest, uint256 elapsed)
+    {
+        pool = _pools[poolId];
+        if (!pool.initialized) revert InsufficientHistory(poolId);
+        oldest = _observations[poolId][(block.timestamp / period + 1) % _slots];
+        if (oldest.timestamp == 0) revert InsufficientHistory(poolId);
+        elapsed = block.timestamp - oldest.timestamp;
+        // Older than the window: the slot still holds an earlier cycle's observation (nobody recorded in time).
+        if (elapsed > window) revert StaleObservation(poolId, elapsed, window);
+        if (elapsed < window - 2 * uint256(period)) revert InsufficientHistory(poolId);
+        uint256 movedAt = pool.movedBeyondBandAt;
+        if (movedAt != 0 && block.timestamp - movedAt < window) revert PriceMovedBeyondBand(poolId, movedAt);
+    }
+
+    function _twap(uint256 poolId)
+        private
+        view
+        returns (uint256 price0X112, uint256 price1X112, PoolState storage pool)
+    {
+        Observation storage oldest;
+        uint256 elapsed;
+        (pool, oldest, elapsed) = _window(poolId);
+        uint32 idle = maxPoolIdle;
+        (uint256 price0Cumulative, uint256 price1Cumulative,) = amm.currentCumulativePrices(poolId);
+        if (idle != 0) {
+            uint256 lastTradeAt = amm.getPool(poolId).blockTimestampLast;
+            if (block.timestamp - lastTradeAt > idle) revert PoolIdle(poolId, lastTradeAt, idle);
+        }
+        unchecked {
+            price0X112 = (price0Cumulative - oldest.price0Cumulative) / elapsed;
+            price1X112 = (price1Cumulative - oldest.price1Cumulative) / elapsed;
+        }
+    }
+
+    function _setMaxMove(uint16 maxMoveBps_) private {
+        if (maxMoveBps_ == 0 || maxMoveBps_ > BPS) revert InvalidBand(maxMoveBps_);
+        maxMoveBps = maxMoveBps_;
+        emit MaxMoveSet(maxMoveBps_);
+    }
+}
