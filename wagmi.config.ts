@@ -23,6 +23,7 @@ export default defineConfig({
         "TimelockController.sol/**",
         "CrossChainBridge.sol/**",
         "BridgedToken.sol/**",
+        "ComputePriceOracle.sol/**",
       ],
     }),
   ],

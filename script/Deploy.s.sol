@@ -13,6 +13,7 @@ import {AIPowerYieldFarm} from "../src/farm/AIPowerYieldFarm.sol";
 import {AgentGovernance} from "../src/governance/AgentGovernance.sol";
 import {AgentReputation} from "../src/governance/AgentReputation.sol";
 import {CrossChainBridge} from "../src/bridge/CrossChainBridge.sol";
+import {ComputePriceOracle} from "../src/oracle/ComputePriceOracle.sol";
 import {Roles} from "../src/libraries/Roles.sol";
 
 /// @title Deploy
@@ -40,6 +41,9 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///   DEFAULT_FEE, MIN_FEE, MAX_FEE, MAX_FEE_STEP (pips), MIN_FEE_INTERVAL (seconds)
 ///   VOTING_DELAY (s, default 1 day), VOTING_PERIOD (s, default 5 days), TIMELOCK_DELAY (s, default 2 days),
 ///   PROPOSAL_THRESHOLD (votes, default 10 000 AITBC), QUORUM_PERCENT (default 4)
+///   ORACLE_WINDOW (s, default 30 min), ORACLE_PERIOD (s between observations, default 5 min),
+///   ORACLE_MAX_MOVE_BPS (largest move between period averages before prices fail closed, default 2000),
+///   ORACLE_MAX_POOL_IDLE (s without a trade before prices fail closed, default 1 day; 0 = no limit)
 contract Deploy is Script {
     /// @notice Who holds which operational role after deployment (the admin is always the timelock).
     struct RoleHolders {
@@ -74,6 +78,7 @@ contract Deploy is Script {
         TimelockController timelock;
         AgentGovernance governor;
         CrossChainBridge bridge;
+        ComputePriceOracle oracle;
     }
 
     function run() external returns (Deployment memory d) {
@@ -136,6 +141,15 @@ contract Deploy is Script {
             vm.envOr("TREASURY", address(d.timelock)),
             vm.envAddress("VALIDATORS", ","),
             vm.envUint("VALIDATOR_THRESHOLD")
+        );
+
+        d.oracle = new ComputePriceOracle(
+            address(d.accessManager),
+            d.amm,
+            uint32(_envUint("ORACLE_WINDOW", 30 minutes, type(uint32).max)),
+            uint32(_envUint("ORACLE_PERIOD", 5 minutes, type(uint32).max)),
+            uint16(_envUint("ORACLE_MAX_MOVE_BPS", 2_000, type(uint16).max)),
+            uint32(_envUint("ORACLE_MAX_POOL_IDLE", 1 days, type(uint32).max))
         );
 
         _wireRoles(d, holders, deployer);
@@ -264,7 +278,8 @@ contract Deploy is Script {
         vm.serializeAddress(contracts, "AgentReputation", address(d.reputation));
         vm.serializeAddress(contracts, "TimelockController", address(d.timelock));
         vm.serializeAddress(contracts, "AgentGovernance", address(d.governor));
-        string memory contractsJson = vm.serializeAddress(contracts, "CrossChainBridge", address(d.bridge));
+        vm.serializeAddress(contracts, "CrossChainBridge", address(d.bridge));
+        string memory contractsJson = vm.serializeAddress(contracts, "ComputePriceOracle", address(d.oracle));
 
         string memory root = "root";
         vm.serializeUint(root, "chainId", block.chainid);

@@ -19,6 +19,7 @@ export type Deployment = {
     TimelockController: Address;
     AgentGovernance: Address;
     CrossChainBridge: Address;
+    ComputePriceOracle: Address;
   };
 };
 
@@ -34,6 +35,7 @@ const contractNames = [
   "TimelockController",
   "AgentGovernance",
   "CrossChainBridge",
+  "ComputePriceOracle",
 ] as const;
 
 /** Reads and checks the deployment of `chainId` under `dir`; a missing or wrong file is a config error. */
