@@ -14,7 +14,9 @@ pragma solidity ^0.8.24;
 /// Prices are ratios of raw token units (no decimals involved): `consult(pool, tokenIn, amountIn)` is how many raw
 /// units of the other token `amountIn` raw units of `tokenIn` are worth at the time-weighted price.
 /// Volatility: at each observation the oracle adds the squared simple return between the last two period averages
-/// to a cumulative sum; the realized variance over the window, annualized, is its growth × (1 year / window).
+/// to a cumulative sum (a return beyond ≈ 10^15-fold counts as that); the realized variance over the window,
+/// annualized, is the sum's growth from the observation opening the window to the newest one × (1 year / the time
+/// between them).
 /// Averaging over a period damps returns, so this is a lower estimate of spot volatility; it cannot be moved by a
 /// one-block spot move more than that move's share of a period.
 interface IComputePriceOracle {
@@ -31,6 +33,7 @@ interface IComputePriceOracle {
     error PriceMovedBeyondBand(uint256 poolId, uint256 movedAt);
     error PoolIdle(uint256 poolId, uint256 lastTradeAt, uint256 maxIdle);
     error TokenNotInPool(uint256 poolId, address token);
+    /// @notice The window must be a whole number of periods, at least 3 and fewer than 64.
     error InvalidWindow(uint256 window, uint256 period);
     error InvalidBand(uint256 maxMoveBps);
     error ZeroAddress();
@@ -43,7 +46,8 @@ interface IComputePriceOracle {
     event MaxMoveSet(uint16 maxMoveBps);
     event MaxPoolIdleSet(uint32 maxPoolIdle);
 
-    /// @notice Stores an observation of `poolId` unless one was stored in this period already.
+    /// @notice Stores an observation of `poolId` unless one was stored in this period already, or the pool has had
+    /// no deposit yet (it has no price to observe). Reverts only for a pool the AMM does not know.
     /// @return recorded Whether an observation was stored.
     function record(uint256 poolId) external returns (bool recorded);
 
@@ -84,7 +88,7 @@ interface IComputePriceOracle {
     /// @notice Annualized realized volatility over the window, 1e18 = 100 % a year.
     function volatility(uint256 poolId) external view returns (uint256 annualizedWad);
 
-    /// @notice Whether {record} would store an observation now.
+    /// @notice Whether {record} would store an observation now. Reverts, as {record} does, for an unknown pool.
     function recordDue(uint256 poolId) external view returns (bool);
 
     /// @notice The observation that opens the current window, and the newest one.

@@ -19,6 +19,10 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
     uint256 private constant YEAR = 365 days;
     /// @notice More slots than this would make the window too fine to be worth its storage.
     uint256 public constant MAX_SLOTS = 64;
+    /// @dev Cap on one period's squared return (WAD), reached by a ≈ 10^15-fold move; the uint224 sum holds 2^64 of
+    /// them. Returns of 2^64-fold or more are not squared at all (the square would overflow): they take the cap.
+    uint256 private constant MAX_SQUARED_RETURN_WAD = type(uint224).max >> 64;
+    uint256 private constant MAX_UNCAPPED_RETURN = 1 << 64;
 
     /// @dev Cached per pool at its first observation: the tokens (so a price needs no AMM view of them), the
     /// newest observation's slot, the last period's average price and when the band was last exceeded.
@@ -62,7 +66,7 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
     ) AccessManaged(authority) {
         if (address(amm_) == address(0)) revert ZeroAddress();
         if (
-            period_ == 0 || window_ < 2 * uint256(period_) || window_ % period_ != 0
+            period_ == 0 || window_ < 3 * uint256(period_) || window_ % period_ != 0
                 || window_ / period_ >= MAX_SLOTS
         ) {
             revert InvalidWindow(window_, period_);
@@ -83,6 +87,9 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
         PoolState storage pool = _pools[poolId];
         if (!pool.initialized) {
             IAIServiceAMM.PoolView memory view_ = amm.getPool(poolId); // reverts UnknownPool
+            // Before its first deposit a pool has no price and its cumulative prices stand still while time runs:
+            // an observation now would open a later window with seconds averaged in as a price of zero.
+            if (view_.reserve0 == 0) return false;
             pool.token0 = view_.token0;
             pool.token1 = view_.token1;
             pool.initialized = true;
@@ -110,9 +117,14 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
                 uint256 difference = periodPrice0X112 > lastPrice
                     ? periodPrice0X112 - lastPrice
                     : lastPrice - periodPrice0X112;
-                uint256 returnWad = Math.mulDiv(difference, WAD, lastPrice);
-                // A squared return above 2^224 / 1e18 would need a 10^29-fold move in one period: cap, don't wrap.
-                varianceCumulative += uint224(Math.min(returnWad * returnWad / WAD, type(uint224).max >> 64));
+                // Capped, never overflowing: a record that reverted here could not update the last period's price,
+                // so every later record would revert too and the pool's oracle would be dead for good.
+                uint256 squaredReturnWad = MAX_SQUARED_RETURN_WAD;
+                if (difference / lastPrice < MAX_UNCAPPED_RETURN) {
+                    uint256 returnWad = Math.mulDiv(difference, WAD, lastPrice);
+                    squaredReturnWad = Math.min(returnWad * returnWad / WAD, MAX_SQUARED_RETURN_WAD);
+                }
+                varianceCumulative += uint224(squaredReturnWad);
                 moveBps = Math.mulDiv(difference, BPS, lastPrice);
                 if (moveBps > maxMoveBps) {
                     beyondBand = true;
@@ -197,7 +209,11 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
     /// @inheritdoc IComputePriceOracle
     function recordDue(uint256 poolId) external view returns (bool) {
         PoolState storage pool = _pools[poolId];
-        return !pool.initialized || _due(poolId, pool);
+        if (!pool.initialized) {
+            (uint112 reserve0,,) = amm.getReserves(poolId); // reverts UnknownPool, as record does
+            return reserve0 != 0;
+        }
+        return _due(poolId, pool);
     }
 
     /// @inheritdoc IComputePriceOracle
