@@ -24,6 +24,7 @@ export default defineConfig({
         "CrossChainBridge.sol/**",
         "BridgedToken.sol/**",
         "ComputePriceOracle.sol/**",
+        "AgentPortfolioManager.sol/**",
       ],
     }),
   ],

@@ -14,6 +14,7 @@ import {AgentGovernance} from "../src/governance/AgentGovernance.sol";
 import {AgentReputation} from "../src/governance/AgentReputation.sol";
 import {CrossChainBridge} from "../src/bridge/CrossChainBridge.sol";
 import {ComputePriceOracle} from "../src/oracle/ComputePriceOracle.sol";
+import {AgentPortfolioManager} from "../src/portfolio/AgentPortfolioManager.sol";
 import {Roles} from "../src/libraries/Roles.sol";
 
 /// @title Deploy
@@ -23,7 +24,8 @@ import {Roles} from "../src/libraries/Roles.sol";
 /// this script no key but the operational roles named below can do anything, and those only inside their bounds.
 /// Environment:
 ///   PRIVATE_KEY        deployer key (required: there is no default key, on any chain)
-///   GUARDIAN           may pause the AMM and the farm (required)
+///   GUARDIAN           may pause the AMM, the farm, the bridge, portfolios and consortia (required; withdrawals,
+///                      ragequits and exits stay open while paused)
 ///   FEE_KEEPER         may move AMM fees inside governance-set bounds (required)
 ///   APY_KEEPER         may move farm reward rates inside governance-set bounds (required)
 ///   FARM_OPERATOR      may list farm pools and fund their reward periods (required)
@@ -79,6 +81,7 @@ contract Deploy is Script {
         AgentGovernance governor;
         CrossChainBridge bridge;
         ComputePriceOracle oracle;
+        AgentPortfolioManager portfolioManager;
     }
 
     function run() external returns (Deployment memory d) {
@@ -152,6 +155,8 @@ contract Deploy is Script {
             uint32(_envUint("ORACLE_MAX_POOL_IDLE", 1 days, type(uint32).max))
         );
 
+        d.portfolioManager = new AgentPortfolioManager(address(d.accessManager), d.amm, d.oracle);
+
         _wireRoles(d, holders, deployer);
         _handOver(d, deployer, holders.admin);
     }
@@ -175,6 +180,9 @@ contract Deploy is Script {
         pausing[0] = CrossChainBridge.pause.selector;
         pausing[1] = CrossChainBridge.unpause.selector;
         manager.setTargetFunctionRole(address(d.bridge), pausing, Roles.GUARDIAN);
+        pausing[0] = AgentPortfolioManager.pause.selector;
+        pausing[1] = AgentPortfolioManager.unpause.selector;
+        manager.setTargetFunctionRole(address(d.portfolioManager), pausing, Roles.GUARDIAN);
 
         bytes4[] memory single = new bytes4[](1);
         single[0] = AIServiceAMM.setFee.selector;
@@ -279,7 +287,9 @@ contract Deploy is Script {
         vm.serializeAddress(contracts, "TimelockController", address(d.timelock));
         vm.serializeAddress(contracts, "AgentGovernance", address(d.governor));
         vm.serializeAddress(contracts, "CrossChainBridge", address(d.bridge));
-        string memory contractsJson = vm.serializeAddress(contracts, "ComputePriceOracle", address(d.oracle));
+        vm.serializeAddress(contracts, "ComputePriceOracle", address(d.oracle));
+        string memory contractsJson =
+            vm.serializeAddress(contracts, "AgentPortfolioManager", address(d.portfolioManager));
 
         string memory root = "root";
         vm.serializeUint(root, "chainId", block.chainid);

@@ -20,6 +20,7 @@ export type Deployment = {
     AgentGovernance: Address;
     CrossChainBridge: Address;
     ComputePriceOracle: Address;
+    AgentPortfolioManager: Address;
   };
 };
 
@@ -36,6 +37,7 @@ const contractNames = [
   "AgentGovernance",
   "CrossChainBridge",
   "ComputePriceOracle",
+  "AgentPortfolioManager",
 ] as const;
 
 /** Reads and checks the deployment of `chainId` under `dir`; a missing or wrong file is a config error. */

@@ -70,6 +70,12 @@ interface IAgentPortfolioManager {
     error StopNotTriggered(uint256 price, uint256 stopLossPrice, uint256 takeProfitPrice);
     error TransferAmountMismatch(address token, uint256 expected, uint256 received);
     error PathNotAllowed();
+    /// @notice A portfolio needs at least its base token.
+    error NoAssets();
+    /// @notice The base token is the unit of account: it has no price against itself, so no stop order.
+    error StopOnBaseToken(uint256 portfolioId, address baseToken);
+    /// @notice Both sides set, the stop-loss must lie below the take-profit (else the order always fires).
+    error InvalidStopOrder(uint128 stopLossPrice, uint128 takeProfitPrice);
 
     event PortfolioOpened(
         uint256 indexed portfolioId,
@@ -114,14 +120,22 @@ interface IAgentPortfolioManager {
         RiskLimits calldata limits
     ) external returns (uint256 portfolioId);
 
+    /// @notice Owner only: new target weights, one per asset in the portfolio's order, summing to 10,000.
     function setTargets(uint256 portfolioId, uint16[] calldata targetWeightsBps) external;
 
+    /// @notice Owner only: new risk limits. Valid limits: driftBandBps < 10,000; 0 < maxLossPerTradeBps < 10,000;
+    /// 0 < lossBudgetPpm ≤ 1,000,000; lossWindow > 0; 0 < maxChunkBps ≤ 10,000 (else {InvalidRiskLimits}).
+    /// The loss bucket is first drained at the old rate up to now, then held to the new budget (a lowered budget
+    /// starts full).
     function setRiskLimits(uint256 portfolioId, RiskLimits calldata limits) external;
 
+    /// @notice Owner only: the stop order of a non-base asset; zero on both sides clears it. With both sides set
+    /// the stop-loss must lie below the take-profit.
     function setStopOrder(uint256 portfolioId, address asset, uint128 stopLossPrice, uint128 takeProfitPrice)
         external;
 
-    /// @notice Moves `amount` of one of the portfolio's assets from the caller into the portfolio.
+    /// @notice Moves `amount` of one of the portfolio's assets from the caller into the portfolio. Anyone may fund a
+    /// portfolio (only its owner can take anything out); a token that delivers less than `amount` is refused.
     function deposit(uint256 portfolioId, address token, uint256 amount) external;
 
     /// @notice Owner only; open even while paused.
@@ -129,6 +143,10 @@ interface IAgentPortfolioManager {
 
     /// @notice Anyone: one trade, of at most `maxChunkBps` of the value, from the most overweight asset to the
     /// most underweight, when some weight is outside the drift band. Minimum output from the oracle.
+    /// @dev The trade is the smallest of the seller's excess, the buyer's deficit and the chunk, so it never
+    /// overshoots a target. Between two non-base assets it goes through the base token in one multi-hop swap and so
+    /// pays two pool fees: the per-trade loss limit must leave room for both (on 0.3 % pools, more than 60 bps).
+    /// Emits {Rebalanced} then {Traded}.
     function rebalancePortfolio(uint256 portfolioId) external returns (uint256 amountIn, uint256 amountOut);
 
     /// @notice The owner trades `amountIn` of `tokenIn` along `poolIds` (the portfolio's pools only) within the
@@ -139,21 +157,35 @@ interface IAgentPortfolioManager {
 
     /// @notice Anyone: sells the whole holding of `asset` into the base token when its time-weighted price is at or
     /// below its stop-loss or at or above its take-profit; the asset's target weight moves to the base token.
+    /// @dev The sale has the minimum output and loss limits of any trade. After a real fall the time-weighted price
+    /// lags the spot price, so the sale can be refused ({TradeLossTooHigh}) until the average has caught up (at most
+    /// a window after the price settles): the cost of not selling on a one-block spot move. The order is cleared and
+    /// the weight moved only when the sale goes through. Emits {StopOrderSet} (cleared), {TargetsSet},
+    /// {StopTriggered}, then {Traded} (none when nothing is held).
     function triggerStop(uint256 portfolioId, address asset) external returns (uint256 amountOut);
 
+    /// @notice Halts deposits, trades, rebalances and stop triggers; withdrawals stay open. Restricted: the guardian.
     function pause() external;
 
+    /// @notice Resumes them. Restricted: the guardian.
     function unpause() external;
 
     function portfolioCount() external view returns (uint256);
 
     function getPortfolio(uint256 portfolioId) external view returns (PortfolioView memory);
 
+    /// @notice The portfolio's holding of `token` (0 for a token outside the portfolio).
     function holdingOf(uint256 portfolioId, address token) external view returns (uint256);
 
+    /// @notice The stop order of `asset` (zeros when none, or for a token outside the portfolio).
     function stopOrderOf(uint256 portfolioId, address asset) external view returns (StopOrder memory);
 
-    /// @notice Value of each asset and in total, in base-token units, at the time-weighted prices.
+    /// @notice The loss budget in use now, parts per million of the portfolio's value: `lossUsedPpm` drained by
+    /// `lossBudgetPpm` per `lossWindow` since `lossUpdatedAt` (what the next trade's loss is added to).
+    function lossUsedNow(uint256 portfolioId) external view returns (uint256 lossUsedPpm);
+
+    /// @notice Value of each asset and in total, in base-token units, at the time-weighted prices. Reverts with the
+    /// oracle's error when it cannot price (fails closed).
     function portfolioValue(uint256 portfolioId)
         external
         view
@@ -162,10 +194,14 @@ interface IAgentPortfolioManager {
     /// @notice Current weights in bps of the value (0s for an empty portfolio).
     function currentWeights(uint256 portfolioId) external view returns (uint16[] memory weightsBps);
 
-    /// @notice Whether {rebalancePortfolio} would trade now, and the largest drift.
+    /// @notice Whether {rebalancePortfolio} would trade now, and the largest drift: the drift is beyond the band, the
+    /// contract is not paused, and the AMM's quote of the chunk meets the oracle minimum and fits the loss budget.
+    /// Never reverts on an oracle that cannot price (returns `(false, 0)`): keepers poll it.
     function needsRebalance(uint256 portfolioId) external view returns (bool due, uint256 maxDriftBps);
 
-    /// @notice Whether {triggerStop} would fire for `asset` now.
+    /// @notice Whether {triggerStop} would fire for `asset` now: an order is set, its condition holds on the
+    /// time-weighted price, the contract is not paused, and the sale (quoted on the AMM) meets the oracle minimum and
+    /// fits the loss budget. False, not a revert, when the oracle cannot price, and for the base token.
     function stopTriggerable(uint256 portfolioId, address asset) external view returns (bool);
 
     /// @notice Risk score: the portfolio's annualized volatility, in bps, if its assets moved independently —

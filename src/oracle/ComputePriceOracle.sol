@@ -262,7 +262,8 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
         uint32 idle = maxPoolIdle;
         (uint256 price0Cumulative, uint256 price1Cumulative,) = amm.currentCumulativePrices(poolId);
         if (idle != 0) {
-            uint256 lastTradeAt = amm.getPool(poolId).blockTimestampLast;
+            // getReserves reads one slot; getPool would copy the whole pool (~9k gas more per price).
+            (,, uint32 lastTradeAt) = amm.getReserves(poolId);
             if (block.timestamp - lastTradeAt > idle) revert PoolIdle(poolId, lastTradeAt, idle);
         }
         unchecked {

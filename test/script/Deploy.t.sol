@@ -13,6 +13,8 @@ import {AITBC} from "../../src/tokens/AITBC.sol";
 import {AIPowerYieldFarm} from "../../src/farm/AIPowerYieldFarm.sol";
 import {AgentReputation} from "../../src/governance/AgentReputation.sol";
 import {Roles} from "../../src/libraries/Roles.sol";
+import {ComputePriceOracle} from "../../src/oracle/ComputePriceOracle.sol";
+import {AgentPortfolioManager} from "../../src/portfolio/AgentPortfolioManager.sol";
 
 /// @notice Runs the real deploy script (`run()`, broadcasting as PRIVATE_KEY) and checks who can do what.
 contract DeployTest is Test {
@@ -182,6 +184,22 @@ contract DeployTest is Test {
         assertEq(
             manager.getTargetFunctionRole(address(d.bridge), d.bridge.setValidators.selector), Roles.ADMIN
         );
+        // Oracle, portfolios and consortia: governance sets the oracle's band; the guardian pauses the others.
+        assertEq(vm.parseJsonAddress(json, ".contracts.ComputePriceOracle"), address(d.oracle));
+        assertEq(vm.parseJsonAddress(json, ".contracts.AgentPortfolioManager"), address(d.portfolioManager));
+        assertEq(address(d.oracle.amm()), address(d.amm));
+        assertEq(d.oracle.window(), 30 minutes);
+        assertEq(
+            manager.getTargetFunctionRole(address(d.oracle), ComputePriceOracle.setMaxMove.selector),
+            Roles.ADMIN
+        );
+        assertEq(
+            manager.getTargetFunctionRole(address(d.portfolioManager), AgentPortfolioManager.pause.selector),
+            Roles.GUARDIAN
+        );
+        vm.prank(deployer);
+        vm.expectRevert(abi.encodeWithSelector(IAccessManaged.AccessManagedUnauthorized.selector, deployer));
+        d.oracle.setMaxMove(1);
         assertEq(vm.parseJsonUint(json, ".chainId"), CHAIN_ID);
         vm.removeFile(file);
     }
