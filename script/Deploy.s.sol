@@ -15,6 +15,7 @@ import {AgentReputation} from "../src/governance/AgentReputation.sol";
 import {CrossChainBridge} from "../src/bridge/CrossChainBridge.sol";
 import {ComputePriceOracle} from "../src/oracle/ComputePriceOracle.sol";
 import {AgentPortfolioManager} from "../src/portfolio/AgentPortfolioManager.sol";
+import {MultiAgentCoordinator} from "../src/coordination/MultiAgentCoordinator.sol";
 import {Roles} from "../src/libraries/Roles.sol";
 
 /// @title Deploy
@@ -82,6 +83,7 @@ contract Deploy is Script {
         CrossChainBridge bridge;
         ComputePriceOracle oracle;
         AgentPortfolioManager portfolioManager;
+        MultiAgentCoordinator coordinator;
     }
 
     function run() external returns (Deployment memory d) {
@@ -156,6 +158,7 @@ contract Deploy is Script {
         );
 
         d.portfolioManager = new AgentPortfolioManager(address(d.accessManager), d.amm, d.oracle);
+        d.coordinator = new MultiAgentCoordinator(address(d.accessManager), d.amm, d.oracle);
 
         _wireRoles(d, holders, deployer);
         _handOver(d, deployer, holders.admin);
@@ -183,6 +186,9 @@ contract Deploy is Script {
         pausing[0] = AgentPortfolioManager.pause.selector;
         pausing[1] = AgentPortfolioManager.unpause.selector;
         manager.setTargetFunctionRole(address(d.portfolioManager), pausing, Roles.GUARDIAN);
+        pausing[0] = MultiAgentCoordinator.pause.selector;
+        pausing[1] = MultiAgentCoordinator.unpause.selector;
+        manager.setTargetFunctionRole(address(d.coordinator), pausing, Roles.GUARDIAN);
 
         bytes4[] memory single = new bytes4[](1);
         single[0] = AIServiceAMM.setFee.selector;
@@ -288,8 +294,9 @@ contract Deploy is Script {
         vm.serializeAddress(contracts, "AgentGovernance", address(d.governor));
         vm.serializeAddress(contracts, "CrossChainBridge", address(d.bridge));
         vm.serializeAddress(contracts, "ComputePriceOracle", address(d.oracle));
+        vm.serializeAddress(contracts, "AgentPortfolioManager", address(d.portfolioManager));
         string memory contractsJson =
-            vm.serializeAddress(contracts, "AgentPortfolioManager", address(d.portfolioManager));
+            vm.serializeAddress(contracts, "MultiAgentCoordinator", address(d.coordinator));
 
         string memory root = "root";
         vm.serializeUint(root, "chainId", block.chainid);

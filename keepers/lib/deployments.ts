@@ -21,6 +21,7 @@ export type Deployment = {
     CrossChainBridge: Address;
     ComputePriceOracle: Address;
     AgentPortfolioManager: Address;
+    MultiAgentCoordinator: Address;
   };
 };
 
@@ -38,6 +39,7 @@ const contractNames = [
   "CrossChainBridge",
   "ComputePriceOracle",
   "AgentPortfolioManager",
+  "MultiAgentCoordinator",
 ] as const;
 
 /** Reads and checks the deployment of `chainId` under `dir`; a missing or wrong file is a config error. */

@@ -15,6 +15,7 @@ import {AgentReputation} from "../../src/governance/AgentReputation.sol";
 import {Roles} from "../../src/libraries/Roles.sol";
 import {ComputePriceOracle} from "../../src/oracle/ComputePriceOracle.sol";
 import {AgentPortfolioManager} from "../../src/portfolio/AgentPortfolioManager.sol";
+import {MultiAgentCoordinator} from "../../src/coordination/MultiAgentCoordinator.sol";
 
 /// @notice Runs the real deploy script (`run()`, broadcasting as PRIVATE_KEY) and checks who can do what.
 contract DeployTest is Test {
@@ -187,6 +188,11 @@ contract DeployTest is Test {
         // Oracle, portfolios and consortia: governance sets the oracle's band; the guardian pauses the others.
         assertEq(vm.parseJsonAddress(json, ".contracts.ComputePriceOracle"), address(d.oracle));
         assertEq(vm.parseJsonAddress(json, ".contracts.AgentPortfolioManager"), address(d.portfolioManager));
+        assertEq(vm.parseJsonAddress(json, ".contracts.MultiAgentCoordinator"), address(d.coordinator));
+        assertEq(
+            manager.getTargetFunctionRole(address(d.coordinator), MultiAgentCoordinator.pause.selector),
+            Roles.GUARDIAN
+        );
         assertEq(address(d.oracle.amm()), address(d.amm));
         assertEq(d.oracle.window(), 30 minutes);
         assertEq(
