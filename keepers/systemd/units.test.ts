@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { apyKeeperSettings } from "../apy/config.js";
 import { bridgeRelayerSettings } from "../bridge-relayer/config.js";
 import { ExitCode } from "../lib/errors.js";
+import { rebalancerSettings } from "../rebalancer/config.js";
 
 // Every dedicated keeper unit beside the fee keeper's (checked in systemd.test.ts), one table: the process
 // contract, its own state, env file, key and port, `systemd-analyze verify` without a warning and a low exposure.
@@ -31,6 +32,13 @@ const units = [
     state: "bridge-relayer",
     db: "bridge-relayer.sqlite",
     port: bridgeRelayerSettings.httpPort.read(noSettings),
+  },
+  {
+    file: "aitbc-rebalancer.service",
+    keeper: "rebalancer",
+    state: "rebalancer",
+    db: "rebalancer.sqlite",
+    port: rebalancerSettings.httpPort.read(noSettings),
   },
   // One instance per validator: state, env file and key carry the instance name (%i).
   {

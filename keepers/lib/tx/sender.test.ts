@@ -286,6 +286,16 @@ describe("TxManager against anvil", () => {
     await watcher.stop();
     store.close();
   });
+
+  it("uses the write's own gas limit, unestimated, when it names one", async () => {
+    const store = openStore(path.join(dir, "gas.sqlite"));
+    const { tx } = manager(store);
+    const outcome = await tx.send({ ...setFee("t:gas", pools[0]!, 3_600), gas: 123_456n });
+    expect(outcome.status).toBe("mined");
+    expect((await chain.client.getTransaction({ hash: outcome.hash! })).gas).toBe(123_456n);
+    expect(store.getIntent("t:gas")!.intent.gas).toBe("123456");
+    store.close();
+  });
 });
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {

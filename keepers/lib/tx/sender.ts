@@ -27,6 +27,11 @@ export type WriteRequest = {
   value?: bigint;
   /** Free text stored with the intent (what the write is for). */
   label?: string;
+  /**
+   * A gas limit to use instead of the estimate × TX_GAS_MULTIPLIER, for a call whose cost depends on the block it
+   * lands in more than a multiplier covers (an oracle observation writes fresh storage only when its period is new).
+   */
+  gas?: bigint;
 };
 
 export type TxOutcomeStatus = "mined" | "reverted" | "pending" | "failed" | "dry-run" | "simulation-failed";
@@ -203,8 +208,11 @@ export class TxManager {
     }
 
     const { publicClient, walletClient, account, chain } = this.clients;
-    const estimated = await publicClient.estimateGas({ account, to: request.address, data, value });
-    const gas = (estimated * BigInt(Math.round(this.policy.gasMultiplier * 1000))) / 1000n;
+    const gas =
+      request.gas ??
+      ((await publicClient.estimateGas({ account, to: request.address, data, value })) *
+        BigInt(Math.round(this.policy.gasMultiplier * 1000))) /
+        1000n;
     const fees = this.capFees(await currentFees(publicClient));
 
     const stored = await this.nonces.withNextNonce(async (nonce) => {

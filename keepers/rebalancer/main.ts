@@ -1,0 +1,202 @@
+/**
+ * The rebalancer: at every new block, records the oracle for the portfolios' pools when an observation is due,
+ * and for every agent portfolio of the AgentPortfolioManager fires a triggerable stop order or rebalances a
+ * portfolio whose weights left their drift band — in the first block after the one in which the condition holds.
+ * Wiring only — config, clients, store, server, the block loop; the rules are `decide.ts`, one tick `keeper.ts`.
+ *
+ *     npx tsx keepers/rebalancer/main.ts [--dry-run]
+ *
+ * Settings are listed in `config.ts` and keepers/README.md; exit code 78 on a bad setting.
+ */
+import type { Hono } from "hono";
+import { checkChainId, createChainClients } from "../lib/clients.js";
+import { readDeployment } from "../lib/deployments.js";
+import { ConfigError } from "../lib/errors.js";
+import { Health } from "../lib/health.js";
+import { startHttpServer } from "../lib/http.js";
+import { createLogger } from "../lib/log.js";
+import { createMetrics } from "../lib/metrics.js";
+import { isEntrypoint, runKeeperMain } from "../lib/process.js";
+import { openStore, type Store } from "../lib/store/store.js";
+import { TxManager, txPolicyFrom, type TxHooks } from "../lib/tx/sender.js";
+import { PortfolioBook } from "./chain.js";
+import { loadRebalancerConfig, type RebalancerConfig } from "./config.js";
+import { Episodes } from "./decide.js";
+import { ActionJournal, rebalancerMigrations } from "./journal.js";
+import { BlockLoop } from "./loop.js";
+import {
+  createRebalancerMetrics,
+  runOnce,
+  settled,
+  type ActionResult,
+  type RebalancerContext,
+  type TickResult,
+} from "./keeper.js";
+
+export type RunningRebalancer = {
+  port: number;
+  url: string;
+  ctx: RebalancerContext;
+  store: Store;
+  journal: ActionJournal;
+  /**
+   * Runs one tick now (after the one in progress, never overlapping it) and waits for the actions it launched to
+   * end; resolves with the tick and their results. Rejects when the tick could not read the chain.
+   */
+  tick(): Promise<TickResult & { actions: ActionResult[] }>;
+  /** Waits until every write in flight has returned. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export async function startRebalancer(
+  config: RebalancerConfig,
+  options: {
+    writeLog?: (line: string) => void;
+    hooks?: TxHooks;
+    /** Tick on every new block (default). Tests that drive ticks themselves turn it off. */
+    watchBlocks?: boolean;
+  } = {},
+): Promise<RunningRebalancer> {
+  const log = createLogger({ keeper: "rebalancer", level: config.logLevel, write: options.writeLog });
+  const deployment = readDeployment(config.deploymentsDir, config.chainId);
+  const manager = deployment.contracts.AgentPortfolioManager;
+  const oracle = deployment.contracts.ComputePriceOracle;
+  const clients = createChainClients(config);
+  try {
+    await checkChainId(clients.publicClient, config.chainId);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    log.warn("chain not reachable at start; every block will try again", { error });
+  }
+
+  const store = openStore(config.dbPath, [rebalancerMigrations]);
+  const metrics = createMetrics("rebalancer");
+  const health = new Health(config.healthMaxAgeSeconds);
+  const tx = new TxManager(clients, store, log, txPolicyFrom(config), {
+    dryRun: config.dryRun,
+    metrics,
+    hooks: options.hooks,
+  });
+  const journal = new ActionJournal(store);
+  const ctx: RebalancerContext = {
+    chainId: config.chainId,
+    manager,
+    oracle,
+    publicClient: clients.publicClient,
+    tx,
+    store,
+    journal,
+    book: new PortfolioBook(clients.publicClient, manager, {
+      only: config.portfolioIds,
+      concurrency: config.readConcurrency,
+    }),
+    episodes: new Episodes(),
+    inFlight: new Map(),
+    backoff: new Map(),
+    portfolios: new Map(),
+    settings: {
+      backoffSeconds: config.backoffSeconds,
+      recordOracle: config.recordOracle,
+      readConcurrency: config.readConcurrency,
+      dryRun: config.dryRun,
+    },
+    log,
+    health,
+    metrics,
+    rebalancerMetrics: createRebalancerMetrics(metrics.registry),
+    ticks: 0,
+  };
+
+  const http = await startHttpServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    health,
+    registry: metrics.registry,
+    log: log.child("http"),
+    routes: (app) => {
+      journal.routes(app);
+      portfolioRoutes(app, ctx);
+    },
+  });
+
+  const loop = new BlockLoop(() => runOnce(ctx));
+  let unwatch: (() => void) | undefined;
+  if (options.watchBlocks ?? true) {
+    const watchLog = log.child("watch");
+    unwatch = clients.publicClient.watchBlockNumber({
+      emitOnBegin: true,
+      emitMissed: false,
+      poll: true,
+      pollingInterval: config.pollingIntervalMs,
+      onBlockNumber: () => loop.onBlock(),
+      onError: (error) => watchLog.warn("block watch failed; retrying", { error }),
+    });
+  }
+  log.info("rebalancer started", {
+    chainId: config.chainId,
+    manager,
+    oracle,
+    account: clients.account.address,
+    dryRun: config.dryRun,
+    db: config.dbPath,
+    portfolioIds: config.portfolioIds,
+    recordOracle: config.recordOracle,
+    backoffSeconds: config.backoffSeconds,
+    watchBlocks: options.watchBlocks ?? true,
+  });
+
+  let stopped = false;
+  return {
+    port: http.port,
+    url: http.url,
+    ctx,
+    store,
+    journal,
+    async tick() {
+      const result = await loop.runNow();
+      return { ...result, actions: await Promise.all(result.launched) };
+    },
+    settled: () => settled(ctx),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      unwatch?.();
+      await loop.stop();
+      tx.stop(); // a write in flight returns at its next step; its signed tx stays pending in the store
+      await settled(ctx);
+      await http.close();
+      store.close();
+      log.info("rebalancer stopped");
+    },
+  };
+}
+
+/**
+ * `GET /portfolios` → `{ blockNumber, portfolios: [...] }`: each watched portfolio as the last tick saw it —
+ * `in-band`, `acting` (an action launched in that tick), `queued` (an action left for the next block: a pool
+ * it trades through is taken), `blocked` (outside its band, but `needsRebalance` says
+ * the contract would not trade now), `busy` (an earlier action unfinished), `backoff` (the contract refused to trade
+ * it; left alone until `backoffUntil`, chain time) or `unpriced` (the oracle cannot price it: the error says why) —
+ * with its largest drift in bps.
+ */
+function portfolioRoutes(app: Hono, ctx: RebalancerContext): void {
+  app.get("/portfolios", (c) =>
+    c.json({
+      blockNumber: ctx.lastBlock?.number.toString() ?? null,
+      portfolios: [...ctx.portfolios.values()].map((p) => ({
+        portfolioId: p.portfolioId.toString(),
+        status: p.status,
+        detail: p.detail,
+        maxDriftBps: p.maxDriftBps?.toString() ?? null,
+        backoffUntil: ctx.backoff.get(`portfolio:${p.portfolioId}`) ?? null,
+        inFlight: ctx.inFlight.get(`portfolio:${p.portfolioId}`)?.intentId ?? null,
+        blockNumber: p.blockNumber.toString(),
+      })),
+    }),
+  );
+}
+
+if (isEntrypoint(import.meta.url)) {
+  await runKeeperMain({ keeper: "rebalancer", load: loadRebalancerConfig, start: startRebalancer });
+}
