@@ -3,10 +3,13 @@ import { createConfig } from "ponder";
 import { getAddress, type Address } from "viem";
 import {
   agentGovernanceAbi,
+  agentPortfolioManagerAbi,
   agentReputationAbi,
   aiPowerYieldFarmAbi,
   aiServiceAmmAbi,
+  computePriceOracleAbi,
   crossChainBridgeAbi,
+  multiAgentCoordinatorAbi,
 } from "../generated/abis";
 import { IndexerConfigError, readIndexerSettings, type IndexedChain } from "./lib/settings";
 
@@ -14,7 +17,7 @@ import { IndexerConfigError, readIndexerSettings, type IndexedChain } from "./li
 // and the start block per chain come only from the deploy script's deployments/<chainId>.json.
 const settings = readIndexerSettings();
 
-/** The farm and governance contracts of a chain, from its deployments file (which settings.ts has checked). */
+/** The contracts of a chain besides the AMM, from its deployments file (which settings.ts has checked). */
 function protocolAddresses(chain: IndexedChain) {
   const json = JSON.parse(readFileSync(chain.deploymentFile, "utf8")) as {
     contracts?: Record<string, unknown>;
@@ -33,6 +36,9 @@ function protocolAddresses(chain: IndexedChain) {
     governance: address("AgentGovernance"),
     reputation: address("AgentReputation"),
     bridge: address("CrossChainBridge"),
+    oracle: address("ComputePriceOracle"),
+    portfolioManager: address("AgentPortfolioManager"),
+    coordinator: address("MultiAgentCoordinator"),
   };
 }
 
@@ -61,5 +67,14 @@ export default createConfig({
     AgentGovernance: { abi: agentGovernanceAbi, chain: onEveryChain((chain) => chain.governance) },
     AgentReputation: { abi: agentReputationAbi, chain: onEveryChain((chain) => chain.reputation) },
     CrossChainBridge: { abi: crossChainBridgeAbi, chain: onEveryChain((chain) => chain.bridge) },
+    ComputePriceOracle: { abi: computePriceOracleAbi, chain: onEveryChain((chain) => chain.oracle) },
+    AgentPortfolioManager: {
+      abi: agentPortfolioManagerAbi,
+      chain: onEveryChain((chain) => chain.portfolioManager),
+    },
+    MultiAgentCoordinator: {
+      abi: multiAgentCoordinatorAbi,
+      chain: onEveryChain((chain) => chain.coordinator),
+    },
   },
 });

@@ -679,3 +679,574 @@ export const bridgeToken = onchainTable(
   }),
   (table) => ({ pk: primaryKey({ columns: [table.chainId, table.token] }) }),
 );
+
+// ─── ComputePriceOracle ──────────────────────────────────────────────────────────────────────────────
+// The time-weighted price oracle that values portfolios and consortia. Indexed so that a reading that failed
+// closed (a null value below) can be explained: which pool was last observed when, and whether its period average
+// moved beyond the band.
+
+/** The oracle's settings per chain (`window`, `period`, `maxMoveBps`, `maxPoolIdle` read at `updatedBlock`). */
+export const oracleConfig = onchainTable("oracle_config", (t) => ({
+  chainId: t.integer().primaryKey(),
+  address: t.hex().notNull(),
+  /** Averaging window and observation period, seconds. */
+  window: t.bigint().notNull(),
+  period: t.bigint().notNull(),
+  /** Largest move between consecutive period averages before the oracle fails closed. */
+  maxMoveBps: t.integer().notNull(),
+  /** Longest time a pool may go without a trade (0 = no limit). */
+  maxPoolIdle: t.bigint().notNull(),
+  observationCount: t.integer().notNull(),
+  updatedBlock: t.bigint().notNull(),
+  updatedTimestamp: t.bigint().notNull(),
+}));
+
+/** One row per ObservationRecorded: a pool's average price over the period that ended at `timestamp`. */
+export const oracleObservation = onchainTable(
+  "oracle_observation",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    /** The observation's timestamp (the block's, as the oracle stores it: uint32 Unix seconds). */
+    timestamp: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    txHash: t.hex().notNull(),
+    /** Average price of token0 in token1 since the previous observation, UQ112.112. */
+    periodPrice0X112: t.bigint().notNull(),
+    /** Its change against the previous period's average, bps; `beyondBand` when above `maxMoveBps`. */
+    moveBps: t.bigint().notNull(),
+    beyondBand: t.boolean().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.poolId, table.timestamp] }) }),
+);
+
+// ─── AgentPortfolioManager ───────────────────────────────────────────────────────────────────────────
+// Amounts and values are raw token units; a portfolio's values are in its base token (asset 0). Values, weights,
+// drift and risk are the contract's own views (`portfolioValue`, `currentWeights`, `needsRebalance`,
+// `calculateRiskScore`) read at the block of each event — after the block's last transaction, so one snapshot per
+// portfolio and block. Those views price through the time-weighted oracle, which fails closed (too little
+// history, a stale observation, a move beyond its band, an idle pool): a view that reverts is recorded as null,
+// with the revert in `readError`, and indexing goes on.
+
+/** The AgentPortfolioManager's pause state per chain (created by its first event). */
+export const portfolioManagerConfig = onchainTable("portfolio_manager_config", (t) => ({
+  chainId: t.integer().primaryKey(),
+  address: t.hex().notNull(),
+  /** Pausable: deposits, trades, rebalances and stop triggers halted (withdrawals stay open). */
+  paused: t.boolean().notNull(),
+  updatedBlock: t.bigint().notNull(),
+  updatedTimestamp: t.bigint().notNull(),
+}));
+
+/**
+ * One row per portfolio, refreshed at each of its events: `owner` … `lossUpdatedAt` are `getPortfolio` read at
+ * `updatedBlock` (so they hold whatever order a transaction emits its events in, and a stop's move of its target to
+ * the base token, which no TargetsSet announces); the readings (`value` … `hhiBps`) are the valuations read at the
+ * same block, as in the latest `portfolio_snapshot`.
+ */
+export const portfolio = onchainTable(
+  "portfolio",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    portfolioId: t.bigint().notNull(),
+    /** The AgentPortfolioManager holding it. */
+    manager: t.hex().notNull(),
+    owner: t.hex().notNull(),
+    /** = assets[0], the unit of account. */
+    baseToken: t.hex().notNull(),
+    assets: t.hex().array().notNull(),
+    /** AMM pool pairing each asset with the base token (pools[0] is ignored by the contract). */
+    pools: t.bigint().array().notNull(),
+    targetWeightsBps: t.integer().array().notNull(),
+    /** Raw units of each asset booked to the portfolio, in `assets` order. */
+    holdings: t.bigint().array().notNull(),
+    driftBandBps: t.integer().notNull(),
+    maxLossPerTradeBps: t.integer().notNull(),
+    lossBudgetPpm: t.bigint().notNull(),
+    lossWindow: t.bigint().notNull(),
+    maxChunkBps: t.integer().notNull(),
+    /** The loss budget's bucket as stored (ppm of value) and when it was last charged; it drains with time. */
+    lossUsedPpm: t.bigint().notNull(),
+    lossUpdatedAt: t.bigint().notNull(),
+    /** `lossUsedNow` at `updatedBlock`: the bucket drained up to that block (what the next trade adds to). */
+    lossUsedNowPpm: t.bigint().notNull(),
+    /** `portfolioValue` total and per asset (base-token units) at `updatedBlock`; null when it reverted. */
+    value: t.bigint(),
+    values: t.bigint().array(),
+    /** `currentWeights` (bps of the value) at `updatedBlock`. */
+    weightsBps: t.integer().array(),
+    /** `needsRebalance` at `updatedBlock`: due, and the largest |current − target| weight in bps. */
+    needsRebalance: t.boolean(),
+    maxDriftBps: t.bigint(),
+    /** `calculateRiskScore` at `updatedBlock`: annualized volatility (bps) and Herfindahl index (bps). */
+    riskScoreBps: t.bigint(),
+    hhiBps: t.bigint(),
+    /** The views that reverted at `updatedBlock`, and how (`name: ErrorName(args)`, `; `-separated); null if none. */
+    readError: t.text(),
+    /** Running totals over the portfolio's Traded events; `lossPpmTotal` = Σ lossPpm (the budget charges). */
+    tradeCount: t.integer().notNull(),
+    rebalanceCount: t.integer().notNull(),
+    stopCount: t.integer().notNull(),
+    lossPpmTotal: t.bigint().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.portfolioId] }),
+    ownerIdx: index().on(table.owner),
+  }),
+);
+
+/**
+ * Value history: one row per portfolio and block with at least one of its events, holding the views read at that
+ * block (null where they reverted) and the holdings and targets after the block's last event.
+ */
+export const portfolioSnapshot = onchainTable(
+  "portfolio_snapshot",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    portfolioId: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    value: t.bigint(),
+    values: t.bigint().array(),
+    weightsBps: t.integer().array(),
+    needsRebalance: t.boolean(),
+    maxDriftBps: t.bigint(),
+    riskScoreBps: t.bigint(),
+    hhiBps: t.bigint(),
+    readError: t.text(),
+    holdings: t.bigint().array().notNull(),
+    targetWeightsBps: t.integer().array().notNull(),
+    /** The portfolio's events in this block. */
+    events: t.integer().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.portfolioId, table.blockNumber] }) }),
+);
+
+/**
+ * One row per Traded event. `lossBps` = (oracleAmountOut − amountOut) / oracleAmountOut × 10 000 as a float,
+ * negative when the trade beat the time-weighted price; `lossPpm` is the contract's charge to the loss budget
+ * (parts per million of the portfolio's value, 0 for a trade that beat the oracle).
+ */
+export const portfolioTrade = onchainTable(
+  "portfolio_trade",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    portfolioId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    kind: t.text().notNull().$type<"Owner" | "Rebalance" | "StopLoss" | "TakeProfit">(),
+    caller: t.hex().notNull(),
+    tokenIn: t.hex().notNull(),
+    tokenOut: t.hex().notNull(),
+    amountIn: t.bigint().notNull(),
+    amountOut: t.bigint().notNull(),
+    oracleAmountOut: t.bigint().notNull(),
+    lossBps: t.doublePrecision(),
+    lossPpm: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    portfolioTimeIdx: index().on(table.chainId, table.portfolioId, table.timestamp),
+  }),
+);
+
+/** One row per Rebalanced event: the drift and the value (base token) before the rebalance trade of its tx. */
+export const portfolioRebalance = onchainTable(
+  "portfolio_rebalance",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    portfolioId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    caller: t.hex().notNull(),
+    maxDriftBps: t.bigint().notNull(),
+    valueBefore: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    portfolioTimeIdx: index().on(table.chainId, table.portfolioId, table.timestamp),
+  }),
+);
+
+/** One row per Deposited (`kind` deposit, `account` = from) and Withdrawn (`kind` withdraw, `account` = to). */
+export const portfolioFlow = onchainTable(
+  "portfolio_flow",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    portfolioId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    kind: t.text().notNull().$type<"deposit" | "withdraw">(),
+    token: t.hex().notNull(),
+    account: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    portfolioTimeIdx: index().on(table.chainId, table.portfolioId, table.timestamp),
+  }),
+);
+
+/**
+ * Stop events: one row per StopOrderSet (`kind` set: the new prices) and StopTriggered (`kind` triggered: the
+ * time-weighted `price` that fired it, `stopLoss` true for a stop-loss, false for a take-profit). Prices are raw base
+ * units per 1e18 raw units of the asset.
+ */
+export const portfolioStop = onchainTable(
+  "portfolio_stop",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    portfolioId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    asset: t.hex().notNull(),
+    kind: t.text().notNull().$type<"set" | "triggered">(),
+    stopLossPrice: t.bigint(),
+    takeProfitPrice: t.bigint(),
+    price: t.bigint(),
+    stopLoss: t.boolean(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    portfolioTimeIdx: index().on(table.chainId, table.portfolioId, table.timestamp),
+  }),
+);
+
+/**
+ * The standing stop order of each asset that ever had one (= `stopOrderOf`): set by StopOrderSet, and read from
+ * `stopOrderOf` at the block of each StopTriggered of the asset (what a fired order leaves is the contract's call).
+ */
+export const portfolioStopOrder = onchainTable(
+  "portfolio_stop_order",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    portfolioId: t.bigint().notNull(),
+    asset: t.hex().notNull(),
+    stopLossPrice: t.bigint().notNull(),
+    takeProfitPrice: t.bigint().notNull(),
+    triggerCount: t.integer().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.portfolioId, table.asset] }) }),
+);
+
+// ─── MultiAgentCoordinator ───────────────────────────────────────────────────────────────────────────
+// Consortia: multi-asset vaults whose shares are votes. Amounts are raw token units; NAV is in the base token.
+// NAV per share = (NAV + 1) × 1e18 / (totalShares + 10^6) (floor): the coordinator's share price (ERC-4626 style, with
+// 10^6 virtual shares and 1 virtual base unit) on its high-water mark's scale, so the two compare directly.
+// `netAssetValue` prices through the oracle, read at each event's block like a portfolio's value; null when it
+// reverts (the oracle failed closed), with the revert in `readError`.
+
+/** The MultiAgentCoordinator's pause state per chain (created by its first event). */
+export const coordinatorConfig = onchainTable("coordinator_config", (t) => ({
+  chainId: t.integer().primaryKey(),
+  address: t.hex().notNull(),
+  /** Pausable: contributions, leader trades, Trade proposals' execution and distributions halted. */
+  paused: t.boolean().notNull(),
+  updatedBlock: t.bigint().notNull(),
+  updatedTimestamp: t.bigint().notNull(),
+}));
+
+/**
+ * One row per consortium, refreshed at each event that changes its vault: `leader` … `lossPeriodStart` are
+ * `getConsortium` read at `updatedBlock` (assets and holdings as the contract books them after trades, fees,
+ * distributions and exits); `nav`, `navValues` are `netAssetValue` at the same block, `navPerShare` = (nav + 1) × 1e18
+ * / (totalShares + 10^6). `members` are the accounts listed at creation (who may contribute).
+ */
+export const consortium = onchainTable(
+  "consortium",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    consortiumId: t.bigint().notNull(),
+    /** The MultiAgentCoordinator holding it. */
+    coordinator: t.hex().notNull(),
+    leader: t.hex().notNull(),
+    baseToken: t.hex().notNull(),
+    members: t.hex().array().notNull(),
+    votingPeriod: t.bigint().notNull(),
+    gracePeriod: t.bigint().notNull(),
+    quorumBps: t.integer().notNull(),
+    performanceFeeBps: t.integer().notNull(),
+    /** The mandate: what the leader may do without a vote. */
+    maxTradeBps: t.integer().notNull(),
+    maxLossPerTradeBps: t.integer().notNull(),
+    maxLossPerPeriodBps: t.integer().notNull(),
+    lossPeriod: t.bigint().notNull(),
+    allowedPools: t.bigint().array().notNull(),
+    /** The base token and every token of a pool the mandate has ever allowed, with the vault's holdings of each. */
+    assets: t.hex().array().notNull(),
+    holdings: t.bigint().array().notNull(),
+    totalShares: t.bigint().notNull(),
+    /** NAV per share (1e18-scaled base units) above which profit is distributed. */
+    highWaterMark: t.bigint().notNull(),
+    /** Losses charged in the current loss period (bps of NAV), and when that period started. */
+    lossUsedBps: t.bigint().notNull(),
+    lossPeriodStart: t.bigint().notNull(),
+    /** `netAssetValue` total and per asset (base-token units) at `updatedBlock`; null when it reverted. */
+    nav: t.bigint(),
+    navValues: t.bigint().array(),
+    navPerShare: t.bigint(),
+    /** The views that reverted at `updatedBlock`, and how; null if none. */
+    readError: t.text(),
+    /** Running totals: Σ contributions (base token), Σ distributed to holders, Σ leader fees, and counts. */
+    contributed: t.bigint().notNull(),
+    distributed: t.bigint().notNull(),
+    feesPaid: t.bigint().notNull(),
+    tradeCount: t.integer().notNull(),
+    proposalCount: t.integer().notNull(),
+    distributionCount: t.integer().notNull(),
+    ragequitCount: t.integer().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.consortiumId] }),
+    leaderIdx: index().on(table.leader),
+  }),
+);
+
+/**
+ * One row per consortium and account that was listed or ever held shares: `shares` (= `sharesOf`), `listed` (a
+ * member named at creation, who may contribute), Σ contributed (base token) and shares received for it, shares
+ * given up by ragequit, Σ distribution claims.
+ */
+export const consortiumMember = onchainTable(
+  "consortium_member",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    consortiumId: t.bigint().notNull(),
+    account: t.hex().notNull(),
+    listed: t.boolean().notNull(),
+    shares: t.bigint().notNull(),
+    contributed: t.bigint().notNull(),
+    sharesContributed: t.bigint().notNull(),
+    sharesRagequit: t.bigint().notNull(),
+    claimed: t.bigint().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.consortiumId, table.account] }),
+    accountIdx: index().on(table.account),
+  }),
+);
+
+/**
+ * NAV history: one row per consortium and block with at least one of its events: `netAssetValue` at that block
+ * (null where it reverted), and the total shares, NAV per share and high-water mark after the block's last event.
+ */
+export const consortiumNav = onchainTable(
+  "consortium_nav",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    consortiumId: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    nav: t.bigint(),
+    navValues: t.bigint().array(),
+    totalShares: t.bigint().notNull(),
+    navPerShare: t.bigint(),
+    highWaterMark: t.bigint().notNull(),
+    readError: t.text(),
+    events: t.integer().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.consortiumId, table.blockNumber] }) }),
+);
+
+/** One row per Contributed event (`navBefore`: the NAV the shares were priced at). */
+export const consortiumContribution = onchainTable(
+  "consortium_contribution",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    consortiumId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    member: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    shares: t.bigint().notNull(),
+    navBefore: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    consortiumTimeIdx: index().on(table.chainId, table.consortiumId, table.timestamp),
+  }),
+);
+
+/**
+ * One row per ConsortiumTraded: by the leader (`proposalId` 0) or an executed proposal. `lossBps` as in
+ * `portfolio_trade` (negative when the trade beat the oracle); `navAfter` from the event.
+ */
+export const consortiumTrade = onchainTable(
+  "consortium_trade",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    consortiumId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    proposalId: t.bigint().notNull(),
+    tokenIn: t.hex().notNull(),
+    tokenOut: t.hex().notNull(),
+    amountIn: t.bigint().notNull(),
+    amountOut: t.bigint().notNull(),
+    oracleAmountOut: t.bigint().notNull(),
+    lossBps: t.doublePrecision(),
+    navAfter: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    consortiumTimeIdx: index().on(table.chainId, table.consortiumId, table.timestamp),
+  }),
+);
+
+/**
+ * One row per proposal (ids are the coordinator's, unique across its consortia). `decoded` is `data` decoded per
+ * `kind` (amounts as decimal strings): SetMandate `{ mandate, allowedPools }`, Trade `{ poolIds, tokenIn, amountIn,
+ * minAmountOut }`, SetLeader `{ leader }`; null if it does not decode. `executed` is what events tell; Active,
+ * Defeated, Grace and Ready depend on the clock (`voteEnd`, `graceEnd`) and the quorum: `getProposal` has them.
+ */
+export const consortiumProposal = onchainTable(
+  "consortium_proposal",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    proposalId: t.bigint().notNull(),
+    consortiumId: t.bigint().notNull(),
+    proposer: t.hex().notNull(),
+    kind: t.text().notNull().$type<"SetMandate" | "Trade" | "SetLeader">(),
+    data: t.hex().notNull(),
+    decoded: t.json(),
+    snapshotBlock: t.bigint().notNull(),
+    voteEnd: t.bigint().notNull(),
+    graceEnd: t.bigint().notNull(),
+    yesVotes: t.bigint().notNull(),
+    noVotes: t.bigint().notNull(),
+    voteCount: t.integer().notNull(),
+    executed: t.boolean().notNull(),
+    executedBlock: t.bigint(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.proposalId] }),
+    consortiumIdx: index().on(table.chainId, table.consortiumId),
+  }),
+);
+
+/** One row per proposal and voter (Voted): `weight` = the voter's shares at the proposal's snapshot block. */
+export const consortiumVote = onchainTable(
+  "consortium_vote",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    proposalId: t.bigint().notNull(),
+    voter: t.hex().notNull(),
+    support: t.boolean().notNull(),
+    weight: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.proposalId, table.voter] }) }),
+);
+
+/**
+ * One row per ProfitsDistributed: `amount` set aside for holders at `snapshotBlock` (pro rata to
+ * `totalSharesAtSnapshot`), `fee` to the leader, the new `highWaterMark`; `claimed`/`claimCount` so far.
+ */
+export const distribution = onchainTable(
+  "distribution",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    distributionId: t.bigint().notNull(),
+    consortiumId: t.bigint().notNull(),
+    amount: t.bigint().notNull(),
+    fee: t.bigint().notNull(),
+    snapshotBlock: t.bigint().notNull(),
+    totalSharesAtSnapshot: t.bigint().notNull(),
+    highWaterMark: t.bigint().notNull(),
+    claimed: t.bigint().notNull(),
+    claimCount: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.distributionId] }),
+    consortiumIdx: index().on(table.chainId, table.consortiumId),
+  }),
+);
+
+/** One row per distribution and account that claimed it (Claimed; once per account). */
+export const distributionClaim = onchainTable(
+  "distribution_claim",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    distributionId: t.bigint().notNull(),
+    account: t.hex().notNull(),
+    consortiumId: t.bigint().notNull(),
+    amount: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.distributionId, table.account] }) }),
+);
+
+/**
+ * One row per Ragequit: the shares given up and `amounts[i]` of `tokens[i]`, the member's pro-rata share of each asset
+ * (a token that refused the transfer kept it claimable instead: `coordinator_stuck`).
+ */
+export const ragequit = onchainTable(
+  "ragequit",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    consortiumId: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    member: t.hex().notNull(),
+    shares: t.bigint().notNull(),
+    tokens: t.hex().array().notNull(),
+    amounts: t.bigint().array().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }),
+    consortiumTimeIdx: index().on(table.chainId, table.consortiumId, table.timestamp),
+  }),
+);
+
+/** Exit amounts a token refused, per account and token (= `stuckOf`): + ExitTransferFailed, − StuckWithdrawn. */
+export const coordinatorStuck = onchainTable(
+  "coordinator_stuck",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    account: t.hex().notNull(),
+    token: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    failedCount: t.integer().notNull(),
+    withdrawn: t.bigint().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.account, table.token] }) }),
+);

@@ -72,6 +72,9 @@ export async function startProtocolChain(
       ...abis.aiServiceAmmAbi,
       ...abis.agentGovernanceAbi,
       ...abis.accessManagerAbi,
+      ...abis.agentPortfolioManagerAbi,
+      ...abis.multiAgentCoordinatorAbi,
+      ...abis.computePriceOracleAbi,
     ] as Abi;
 
     const revertReason = async (receipt: TransactionReceipt) => {

@@ -3,12 +3,25 @@ import schema, {
   ammConfig,
   bridgeRequest,
   candle,
+  consortium,
+  consortiumContribution,
+  consortiumMember,
+  consortiumNav,
+  consortiumTrade,
+  distribution,
   farmApyHour,
   farmConfig,
   farmPool,
   liquidityEvent,
   pool,
+  portfolio,
+  portfolioFlow,
+  portfolioRebalance,
+  portfolioSnapshot,
+  portfolioStop,
+  portfolioTrade,
   proposal,
+  ragequit,
   swap,
   vote,
 } from "ponder:schema";
@@ -29,7 +42,10 @@ import { aggregateCandles, feeApr, realizedVolatility, SECONDS_PER_YEAR, type Ca
 //   GET /farm/apy/:poolId/history?chainId=&from=&to=  → hourly APR/APY readings
 //   GET /governance/proposals/:id?chainId=       → a proposal, its votes, and the governor's state() now
 //   GET /bridge/stats?from=&to=                  → bridge transfers per route: counts, volume, completion times
-// Bad input → 400 { error }, naming the parameter; unknown pool → 404 { error }.
+//   GET /portfolios/:chainId/:portfolioId/performance?from=&to=  → value series, trades vs the oracle, stops, flows
+//   GET /consortia/:chainId/:consortiumId/performance?from=&to=  → NAV and NAV/share series, trades, distributions,
+//                                                                   ragequits, contributions, members
+// Bad input → 400 { error }, naming the parameter; unknown pool, portfolio or consortium → 404 { error }.
 // Amounts are raw token units as decimal strings; fees are pips (1e6 = 100 %) as numbers.
 // "Now" for every window is the timestamp of the chain's latest indexed block, not the wall clock.
 
@@ -615,6 +631,387 @@ app.get("/bridge/stats", async (c) => {
       p95SecondsToComplete: row.p95,
     })),
     unmatched: unmatched?.count ?? 0,
+  });
+});
+
+// ─── Portfolios and consortia ────────────────────────────────────────────────────────────────────────
+// Values are base-token raw units as decimal strings; weights, drift and risk are bps. A valuation the contract could
+// not give at a block (the oracle failed closed) is null, with the revert in `readError`.
+
+/** Most series points (snapshots or NAV points) one request returns. */
+const MAX_POINTS = 5_000;
+
+/** A uint256 id in decimal (portfolio or consortium). */
+function parseId(value: string, name: string): bigint {
+  if (!/^[0-9]{1,78}$/.test(value) || BigInt(value) >= 2n ** 256n) {
+    throw new BadRequest(`${name} must be a uint256 in decimal, got "${value}"`);
+  }
+  return BigInt(value);
+}
+
+/** `from`/`to` (Unix seconds of block time, inclusive): default the whole history up to the chain's `now`. */
+function parseTimeRange(c: Context, now: number) {
+  const fromParam = query(c, "from");
+  const toParam = query(c, "to");
+  const from = fromParam === undefined ? 0 : parseInteger(fromParam, "from", 0, Number.MAX_SAFE_INTEGER);
+  const to = toParam === undefined ? now : parseInteger(toParam, "to", 0, Number.MAX_SAFE_INTEGER);
+  if (from > to) throw new BadRequest(`from (${from}) must not be after to (${to})`);
+  return { from, to };
+}
+
+const str = (value: bigint | null) => (value === null ? null : value.toString());
+const strs = (values: readonly bigint[] | null) => (values === null ? null : values.map((v) => v.toString()));
+const addresses = (values: readonly `0x${string}`[]) => values.map((a) => getAddress(a));
+const logFields = (row: {
+  blockNumber: bigint;
+  logIndex: number;
+  timestamp: bigint;
+  txHash: `0x${string}`;
+}) => ({
+  blockNumber: Number(row.blockNumber),
+  logIndex: row.logIndex,
+  timestamp: Number(row.timestamp),
+  txHash: row.txHash,
+});
+
+/** Rejects a series longer than MAX_POINTS (the query fetched one more to tell). */
+function capped<T>(rows: T[], what: string): T[] {
+  if (rows.length > MAX_POINTS) {
+    throw new BadRequest(`from..to holds more than ${MAX_POINTS} ${what}; narrow it`);
+  }
+  return rows;
+}
+
+// GET /portfolios/:chainId/:portfolioId/performance?from=&to= — the portfolio now (its row: state and the latest
+// valuations) and, over [from, to] (Unix seconds, default all history up to now): `values` (one point per block
+// with an event of the portfolio: value, weights, drift, risk score, HHI read at that block, holdings after it),
+// `trades` (each with its loss against the oracle's price, bps, and the budget charge, ppm), `rebalances`, `flows`
+// (deposits and withdrawals), `stops` (orders set and triggered), and a `summary` of the window.
+app.get("/portfolios/:chainId/:portfolioId/performance", async (c) => {
+  const { chainId, now, head } = await parseChain(c.req.param("chainId"));
+  const portfolioId = parseId(c.req.param("portfolioId"), "portfolioId");
+  const { from, to } = parseTimeRange(c, now);
+  const [row] = await db
+    .select()
+    .from(portfolio)
+    .where(and(eq(portfolio.chainId, chainId), eq(portfolio.portfolioId, portfolioId)));
+  if (!row) throw new BadRequest(`portfolio ${portfolioId} does not exist on chain ${chainId}`, 404);
+
+  const inWindow = (
+    table:
+      | typeof portfolioSnapshot
+      | typeof portfolioTrade
+      | typeof portfolioRebalance
+      | typeof portfolioFlow
+      | typeof portfolioStop,
+  ) =>
+    and(
+      eq(table.chainId, chainId),
+      eq(table.portfolioId, portfolioId),
+      gte(table.timestamp, BigInt(from)),
+      lte(table.timestamp, BigInt(to)),
+    );
+  const [snapshots, trades, rebalances, flows, stops] = await Promise.all([
+    db
+      .select()
+      .from(portfolioSnapshot)
+      .where(inWindow(portfolioSnapshot))
+      .orderBy(asc(portfolioSnapshot.blockNumber))
+      .limit(MAX_POINTS + 1),
+    db
+      .select()
+      .from(portfolioTrade)
+      .where(inWindow(portfolioTrade))
+      .orderBy(asc(portfolioTrade.blockNumber), asc(portfolioTrade.logIndex)),
+    db
+      .select()
+      .from(portfolioRebalance)
+      .where(inWindow(portfolioRebalance))
+      .orderBy(asc(portfolioRebalance.blockNumber), asc(portfolioRebalance.logIndex)),
+    db
+      .select()
+      .from(portfolioFlow)
+      .where(inWindow(portfolioFlow))
+      .orderBy(asc(portfolioFlow.blockNumber), asc(portfolioFlow.logIndex)),
+    db
+      .select()
+      .from(portfolioStop)
+      .where(inWindow(portfolioStop))
+      .orderBy(asc(portfolioStop.blockNumber), asc(portfolioStop.logIndex)),
+  ]);
+  capped(snapshots, "value points");
+
+  const valued = snapshots.filter((s) => s.value !== null);
+  const losses = trades.flatMap((t) => (t.lossBps === null ? [] : [t.lossBps]));
+  return c.json({
+    chainId,
+    portfolioId: portfolioId.toString(),
+    manager: getAddress(row.manager),
+    owner: getAddress(row.owner),
+    baseToken: getAddress(row.baseToken),
+    assets: addresses(row.assets),
+    pools: strs(row.pools),
+    targetWeightsBps: row.targetWeightsBps,
+    holdings: strs(row.holdings),
+    limits: {
+      driftBandBps: row.driftBandBps,
+      maxLossPerTradeBps: row.maxLossPerTradeBps,
+      lossBudgetPpm: Number(row.lossBudgetPpm),
+      lossWindow: Number(row.lossWindow),
+      maxChunkBps: row.maxChunkBps,
+    },
+    lossUsedPpm: row.lossUsedPpm.toString(),
+    lossUpdatedAt: Number(row.lossUpdatedAt),
+    lossUsedNowPpm: row.lossUsedNowPpm.toString(),
+    latest: {
+      blockNumber: Number(row.updatedBlock),
+      timestamp: Number(row.updatedTimestamp),
+      value: str(row.value),
+      values: strs(row.values),
+      weightsBps: row.weightsBps,
+      needsRebalance: row.needsRebalance,
+      maxDriftBps: str(row.maxDriftBps),
+      riskScoreBps: str(row.riskScoreBps),
+      hhiBps: str(row.hhiBps),
+      readError: row.readError,
+    },
+    createdBlock: Number(row.createdBlock),
+    createdTimestamp: Number(row.createdTimestamp),
+    from,
+    to,
+    asOf: head,
+    summary: {
+      firstValue: valued.length ? valued[0]!.value!.toString() : null,
+      lastValue: valued.length ? valued.at(-1)!.value!.toString() : null,
+      unvaluedPoints: snapshots.length - valued.length,
+      tradeCount: trades.length,
+      lossPpmTotal: trades.reduce((total, t) => total + t.lossPpm, 0n).toString(),
+      meanLossBps: losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : null,
+      maxLossBps: losses.length ? Math.max(...losses) : null,
+      stopsTriggered: stops.filter((s) => s.kind === "triggered").length,
+    },
+    values: snapshots.map((s) => ({
+      blockNumber: Number(s.blockNumber),
+      timestamp: Number(s.timestamp),
+      value: str(s.value),
+      values: strs(s.values),
+      weightsBps: s.weightsBps,
+      needsRebalance: s.needsRebalance,
+      maxDriftBps: str(s.maxDriftBps),
+      riskScoreBps: str(s.riskScoreBps),
+      hhiBps: str(s.hhiBps),
+      holdings: strs(s.holdings),
+      targetWeightsBps: s.targetWeightsBps,
+      readError: s.readError,
+    })),
+    trades: trades.map((t) => ({
+      ...logFields(t),
+      kind: t.kind,
+      caller: getAddress(t.caller),
+      tokenIn: getAddress(t.tokenIn),
+      tokenOut: getAddress(t.tokenOut),
+      amountIn: t.amountIn.toString(),
+      amountOut: t.amountOut.toString(),
+      oracleAmountOut: t.oracleAmountOut.toString(),
+      lossBps: t.lossBps,
+      lossPpm: t.lossPpm.toString(),
+    })),
+    rebalances: rebalances.map((r) => ({
+      ...logFields(r),
+      caller: getAddress(r.caller),
+      maxDriftBps: r.maxDriftBps.toString(),
+      valueBefore: r.valueBefore.toString(),
+    })),
+    flows: flows.map((f) => ({
+      ...logFields(f),
+      kind: f.kind,
+      token: getAddress(f.token),
+      account: getAddress(f.account),
+      amount: f.amount.toString(),
+    })),
+    stops: stops.map((s) => ({
+      ...logFields(s),
+      kind: s.kind,
+      asset: getAddress(s.asset),
+      stopLossPrice: str(s.stopLossPrice),
+      takeProfitPrice: str(s.takeProfitPrice),
+      price: str(s.price),
+      stopLoss: s.stopLoss,
+    })),
+  });
+});
+
+// GET /consortia/:chainId/:consortiumId/performance?from=&to= — the consortium now (leader, mandate, assets,
+// holdings, shares, high-water mark, latest NAV) with its `members`, and over [from, to] (Unix seconds, default all
+// history up to now): `nav` (one point per block with a vault event: NAV read at that block, shares, NAV per share,
+// high-water mark), `trades` (with the loss against the oracle), `contributions`, `distributions` (with what has
+// been claimed of each), `ragequits`, and a `summary` of the window.
+app.get("/consortia/:chainId/:consortiumId/performance", async (c) => {
+  const { chainId, now, head } = await parseChain(c.req.param("chainId"));
+  const consortiumId = parseId(c.req.param("consortiumId"), "consortiumId");
+  const { from, to } = parseTimeRange(c, now);
+  const [row] = await db
+    .select()
+    .from(consortium)
+    .where(and(eq(consortium.chainId, chainId), eq(consortium.consortiumId, consortiumId)));
+  if (!row) throw new BadRequest(`consortium ${consortiumId} does not exist on chain ${chainId}`, 404);
+
+  type History =
+    | typeof consortiumNav
+    | typeof consortiumTrade
+    | typeof consortiumContribution
+    | typeof distribution
+    | typeof ragequit;
+  const ofConsortium = (table: History | typeof consortiumMember) =>
+    and(eq(table.chainId, chainId), eq(table.consortiumId, consortiumId));
+  const inWindow = (table: History) =>
+    and(ofConsortium(table), gte(table.timestamp, BigInt(from)), lte(table.timestamp, BigInt(to)));
+  const [points, trades, contributions, distributions, ragequits, members] = await Promise.all([
+    db
+      .select()
+      .from(consortiumNav)
+      .where(inWindow(consortiumNav))
+      .orderBy(asc(consortiumNav.blockNumber))
+      .limit(MAX_POINTS + 1),
+    db
+      .select()
+      .from(consortiumTrade)
+      .where(inWindow(consortiumTrade))
+      .orderBy(asc(consortiumTrade.blockNumber), asc(consortiumTrade.logIndex)),
+    db
+      .select()
+      .from(consortiumContribution)
+      .where(inWindow(consortiumContribution))
+      .orderBy(asc(consortiumContribution.blockNumber), asc(consortiumContribution.logIndex)),
+    db.select().from(distribution).where(inWindow(distribution)).orderBy(asc(distribution.distributionId)),
+    db
+      .select()
+      .from(ragequit)
+      .where(inWindow(ragequit))
+      .orderBy(asc(ragequit.blockNumber), asc(ragequit.logIndex)),
+    db
+      .select()
+      .from(consortiumMember)
+      .where(ofConsortium(consortiumMember))
+      .orderBy(desc(consortiumMember.shares), asc(consortiumMember.account)),
+  ]);
+  capped(points, "NAV points");
+
+  const priced = points.filter((p) => p.navPerShare !== null);
+  return c.json({
+    chainId,
+    consortiumId: consortiumId.toString(),
+    coordinator: getAddress(row.coordinator),
+    leader: getAddress(row.leader),
+    baseToken: getAddress(row.baseToken),
+    governance: {
+      votingPeriod: Number(row.votingPeriod),
+      gracePeriod: Number(row.gracePeriod),
+      quorumBps: row.quorumBps,
+      performanceFeeBps: row.performanceFeeBps,
+    },
+    mandate: {
+      maxTradeBps: row.maxTradeBps,
+      maxLossPerTradeBps: row.maxLossPerTradeBps,
+      maxLossPerPeriodBps: row.maxLossPerPeriodBps,
+      lossPeriod: Number(row.lossPeriod),
+    },
+    allowedPools: strs(row.allowedPools),
+    assets: addresses(row.assets),
+    holdings: strs(row.holdings),
+    totalShares: row.totalShares.toString(),
+    highWaterMark: row.highWaterMark.toString(),
+    lossUsedBps: row.lossUsedBps.toString(),
+    lossPeriodStart: Number(row.lossPeriodStart),
+    latest: {
+      blockNumber: Number(row.updatedBlock),
+      timestamp: Number(row.updatedTimestamp),
+      nav: str(row.nav),
+      navValues: strs(row.navValues),
+      navPerShare: str(row.navPerShare),
+      readError: row.readError,
+    },
+    totals: {
+      contributed: row.contributed.toString(),
+      distributed: row.distributed.toString(),
+      feesPaid: row.feesPaid.toString(),
+      tradeCount: row.tradeCount,
+      proposalCount: row.proposalCount,
+      distributionCount: row.distributionCount,
+      ragequitCount: row.ragequitCount,
+    },
+    createdBlock: Number(row.createdBlock),
+    createdTimestamp: Number(row.createdTimestamp),
+    from,
+    to,
+    asOf: head,
+    summary: {
+      firstNavPerShare: priced.length ? priced[0]!.navPerShare!.toString() : null,
+      lastNavPerShare: priced.length ? priced.at(-1)!.navPerShare!.toString() : null,
+      unvaluedPoints: points.length - points.filter((p) => p.nav !== null).length,
+      tradeCount: trades.length,
+      contributed: contributions.reduce((total, x) => total + x.amount, 0n).toString(),
+      distributed: distributions.reduce((total, d) => total + d.amount, 0n).toString(),
+      feesPaid: distributions.reduce((total, d) => total + d.fee, 0n).toString(),
+      ragequitShares: ragequits.reduce((total, r) => total + r.shares, 0n).toString(),
+    },
+    nav: points.map((p) => ({
+      blockNumber: Number(p.blockNumber),
+      timestamp: Number(p.timestamp),
+      nav: str(p.nav),
+      navValues: strs(p.navValues),
+      totalShares: p.totalShares.toString(),
+      navPerShare: str(p.navPerShare),
+      highWaterMark: p.highWaterMark.toString(),
+      readError: p.readError,
+    })),
+    trades: trades.map((t) => ({
+      ...logFields(t),
+      proposalId: t.proposalId.toString(),
+      tokenIn: getAddress(t.tokenIn),
+      tokenOut: getAddress(t.tokenOut),
+      amountIn: t.amountIn.toString(),
+      amountOut: t.amountOut.toString(),
+      oracleAmountOut: t.oracleAmountOut.toString(),
+      lossBps: t.lossBps,
+      navAfter: t.navAfter.toString(),
+    })),
+    contributions: contributions.map((x) => ({
+      ...logFields(x),
+      member: getAddress(x.member),
+      amount: x.amount.toString(),
+      shares: x.shares.toString(),
+      navBefore: x.navBefore.toString(),
+    })),
+    distributions: distributions.map((d) => ({
+      distributionId: d.distributionId.toString(),
+      blockNumber: Number(d.blockNumber),
+      timestamp: Number(d.timestamp),
+      txHash: d.txHash,
+      amount: d.amount.toString(),
+      fee: d.fee.toString(),
+      snapshotBlock: Number(d.snapshotBlock),
+      totalSharesAtSnapshot: d.totalSharesAtSnapshot.toString(),
+      highWaterMark: d.highWaterMark.toString(),
+      claimed: d.claimed.toString(),
+      claimCount: d.claimCount,
+    })),
+    ragequits: ragequits.map((r) => ({
+      ...logFields(r),
+      member: getAddress(r.member),
+      shares: r.shares.toString(),
+      tokens: addresses(r.tokens),
+      amounts: strs(r.amounts),
+    })),
+    members: members.map((m) => ({
+      account: getAddress(m.account),
+      listed: m.listed,
+      shares: m.shares.toString(),
+      contributed: m.contributed.toString(),
+      sharesContributed: m.sharesContributed.toString(),
+      sharesRagequit: m.sharesRagequit.toString(),
+      claimed: m.claimed.toString(),
+    })),
   });
 });
 
