@@ -7,8 +7,9 @@
  * funded, agents stake AMM LP shares and AITBC, the APY keeper moves reward rates over simulated days, and one
  * governance proposal raising an AMM fee ceiling is carried from propose to execute. Then the bridge act
  * (scripts/lib/demoBridge.ts): two more chains, 3-of-5 attesters and a relayer, agents bridging both ways, one
- * refund after a deadline. Every process it started
- * is stopped at the end, unless
+ * refund after a deadline. Then the portfolio act (scripts/lib/demoPortfolios.ts): agents' portfolios drift as
+ * prices move and the rebalancing keeper brings them back, a stop-loss fires, and a consortium of five agents
+ * trades, distributes and loses a member to a ragequit. Every process it started is stopped at the end, unless
  * `--keep-running` (`make up`), which prints the URLs and waits for Ctrl-C.
  *
  * Options: --agents N (default 20, env DEMO_AGENTS), --actions N (default 300, env DEMO_ACTIONS),
@@ -32,6 +33,8 @@ import {
   runFarmAndGovernance,
 } from "./lib/demoFarmGovernance.js";
 import { printBridgeReport, runBridgeDemo } from "./lib/demoBridge.js";
+import { printPortfoliosReport, runPortfoliosAndConsortium } from "./lib/demoPortfolios.js";
+import { aitbcMarkets, localOracleSettings } from "./lib/portfolios.js";
 import { runAgents, scenarioContext, seedPools, type AgentAction, type Market } from "./lib/scenario.js";
 
 const { values } = parseArgs({
@@ -88,6 +91,7 @@ async function main() {
     APY_KEEPER: privateKeyToAccount(apyKeeperKey).address,
     MIN_FEE_INTERVAL: String(FEE_INTERVAL_SECONDS),
     ...governanceDemoSettings,
+    ...localOracleSettings,
   });
   for (const [name, address] of Object.entries(deployment.contracts))
     console.log(`  ${name.padEnd(19)} ${address}`);
@@ -177,6 +181,17 @@ async function main() {
   const indexed = await indexerSnapshot(indexer.url, CHAIN_ID);
   const differences = compareSnapshots(onChain, indexed);
 
+  const waitForIndexer = async () => {
+    const latest = await ctx.publicClient.getBlockNumber();
+    await waitFor(
+      "the indexer to reach the chain head",
+      async () => {
+        const indexedTo = await indexedBlock(indexer.url, CHAIN_ID);
+        return indexedTo !== undefined && indexedTo >= latest ? true : undefined;
+      },
+      60_000,
+    );
+  };
   const farmGovernance = await runFarmAndGovernance({
     ctx,
     markets,
@@ -186,17 +201,22 @@ async function main() {
     demoDir,
     step,
     onStart: (process) => cleanups.push(() => process.stop()),
-    waitForIndexer: async () => {
-      const latest = await ctx.publicClient.getBlockNumber();
-      await waitFor(
-        "the indexer to reach the chain head",
-        async () => {
-          const indexedTo = await indexedBlock(indexer.url, CHAIN_ID);
-          return indexedTo !== undefined && indexedTo >= latest ? true : undefined;
-        },
-        60_000,
-      );
-    },
+    waitForIndexer,
+  });
+
+  const portfolios = await runPortfoliosAndConsortium({
+    ctx,
+    markets: aitbcMarkets(markets),
+    chainId: CHAIN_ID,
+    keeperKey: anvilKeys[3],
+    indexerUrl: indexer.url,
+    demoDir,
+    portfolioAgents: ctx.agents.slice(0, Math.min(8, agentCount)),
+    consortiumAgents: ctx.agents.slice(-5),
+    outsider: ctx.deployer,
+    step,
+    onStart: (process) => cleanups.push(() => process.stop()),
+    waitForIndexer,
   });
 
   const bridge = await runBridgeDemo({
@@ -219,6 +239,7 @@ async function main() {
   });
   printFarmGovernanceReport(farmGovernance, table, shortAddress);
   printBridgeReport(bridge, table);
+  printPortfoliosReport(portfolios, table, shortAddress);
   console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 
   if (values["keep-running"]) {

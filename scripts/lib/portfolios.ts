@@ -251,14 +251,26 @@ export async function portfolioTrades(ctx: ScenarioContext, fromBlock: bigint): 
   });
 }
 
-/** Portfolios (of `ids`) whose weights are outside their drift band now. */
+/**
+ * Portfolios (of `ids`) with a weight outside its drift band now: |current − target| > driftBandBps for some asset.
+ * (Not `needsRebalance`, which also says false when no trade fits the portfolio's loss limits.)
+ */
 export async function portfoliosOutOfBand(ctx: ScenarioContext, ids: bigint[]): Promise<bigint[]> {
-  const due = await Promise.all(
-    ids.map((id) =>
-      ctx.publicClient.readContract({ ...portfolioManager(ctx), functionName: "needsRebalance", args: [id] }),
-    ),
+  const out = await Promise.all(
+    ids.map(async (id) => {
+      const [weights, portfolio] = await Promise.all([
+        ctx.publicClient.readContract({
+          ...portfolioManager(ctx),
+          functionName: "currentWeights",
+          args: [id],
+        }),
+        ctx.publicClient.readContract({ ...portfolioManager(ctx), functionName: "getPortfolio", args: [id] }),
+      ]);
+      const band = portfolio.limits.driftBandBps;
+      return weights.some((weight, index) => Math.abs(weight - portfolio.targetWeightsBps[index]) > band);
+    }),
   );
-  return ids.filter((_, index) => due[index][0]);
+  return ids.filter((_, index) => out[index]);
 }
 
 /**
