@@ -159,7 +159,7 @@ export async function runConsortium(
     logStep(
       "contribute",
       receipt.blockNumber,
-      `member ${index}: ${1_000 * (index + 1)} AITBC → ${args.shares} shares`,
+      `member ${index}: ${1_000 * (index + 1)} AITBC → ${whole(args.shares)} shares`,
     );
   }
   await checkWallets("contributions");
@@ -285,7 +285,11 @@ export async function runConsortium(
     // ⌊s·holding/(totalShares + virtual shares)⌋: the virtual shares' part stays with the remaining members.
     for (const [i, token] of state.assets.entries())
       credit(member.address, token, (state.holdings[i] * held) / (state.totalShares + VIRTUAL_SHARES));
-    logStep(label, receipt.blockNumber, `member ${index}: ${held} of ${state.totalShares} shares`);
+    logStep(
+      label,
+      receipt.blockNumber,
+      `member ${index}: ${whole(held)} of ${whole(state.totalShares)} shares`,
+    );
   };
   await ragequit(members[4], 4, "ragequit in grace");
   await checkWallets("the ragequit during the grace period");
@@ -312,3 +316,6 @@ export async function runConsortium(
 
 const units2 = (amount: bigint) =>
   (Number(amount / 10n ** 14n) / 10_000).toLocaleString("en-US", { maximumFractionDigits: 2 });
+
+/** Shares (18 decimals) as a whole number with separators. */
+const whole = (shares: bigint) => (shares / 10n ** 18n).toLocaleString("en-US");

@@ -219,7 +219,16 @@ async function portfolioRows(
       return {
         id: portfolio.id,
         owner: portfolio.owner.address,
-        targets: portfolio.targets,
+        targets: [
+          ...(
+            await ctx.publicClient.readContract({
+              ...manager,
+              functionName: "getPortfolio",
+              args: [portfolio.id],
+              blockNumber,
+            })
+          ).targetWeightsBps,
+        ],
         weights: [...weights],
         valueOnChain,
         indexed: await indexedPortfolioValue(ctx, indexerUrl, chainId, portfolio.id),
@@ -281,7 +290,15 @@ export function printPortfoliosReport(
   );
   console.log(
     table(
-      ["block", "portfolio", "kind", "amount in", "amount out", "oracle out", "loss bps"],
+      [
+        "block",
+        "portfolio",
+        "kind",
+        "in (token units)",
+        "out",
+        "oracle's out",
+        "loss bps (< 0: beat the oracle)",
+      ],
       keeperTrades.map((trade) => [
         String(trade.blockNumber),
         String(trade.portfolioId),
