@@ -32,6 +32,7 @@ import {
   portfolioManager,
   portfoliosOutOfBand,
   portfolioTrades,
+  recordCall,
   warmOracle,
   type OpenedPortfolio,
 } from "../scripts/lib/portfolios.js";
@@ -141,15 +142,21 @@ describe("portfolios end to end", () => {
     // keeper's own trades move it too) until every portfolio is back in its band.
     let killed = false;
     let inBand = false;
-    for (let periods = 0; periods < 60 && !inBand; periods++) {
+    // Half a period per step: a whole one could jump over a period (a block's own second on top of it) and leave
+    // its slot unrecorded, and the oracle then fails closed for a window (StaleObservation), as it should.
+    const step = period / 2;
+    for (let steps = 0; steps < 120 && !inBand; steps++) {
       // The keeper's transactions mine first: one decided on this period's prices must not land after the jump.
       await waitFor("the keeper's pending transactions", keeperIdle, 30_000, 250);
-      await travel(ctx, period);
-      await send(ctx, ctx.deployer, {
-        ...oracle(ctx),
-        functionName: "recordMany",
-        args: [markets.map((market) => market.poolId)],
-      });
+      await travel(ctx, step);
+      await send(
+        ctx,
+        ctx.deployer,
+        recordCall(
+          ctx,
+          markets.map((market) => market.poolId),
+        ),
+      );
       if (!killed && (await portfolioTrades(ctx, fromBlock)).some((trade) => trade.kind === "Rebalance")) {
         // Mid-run: the keeper has rebalanced something and has more to do.
         await keeper.kill();
@@ -158,9 +165,11 @@ describe("portfolios end to end", () => {
       }
       // A few blocks for the keeper to act on this period's prices.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      inBand = periods * period > window && (await portfoliosOutOfBand(ctx, ids)).length === 0;
+      inBand = steps * step > window && (await portfoliosOutOfBand(ctx, ids).catch(() => ids)).length === 0;
     }
-    expect(await portfoliosOutOfBand(ctx, ids)).toEqual([]);
+    // All twenty in their bands at one block. (Not re-read later: the window keeps moving, and the keeper's own
+    // trades move the pools, so a portfolio at its band's edge may drift out again and be rebalanced again.)
+    expect(inBand).toBe(true);
     expect(killed).toBe(true);
     await keeper.stop();
     const head = await ctx.publicClient.getBlockNumber();

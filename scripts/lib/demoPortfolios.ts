@@ -22,6 +22,7 @@ import {
   portfolioManager,
   portfoliosOutOfBand,
   portfolioTrades,
+  recordCall,
   type OpenedPortfolio,
   type PortfolioTrade,
 } from "./portfolios.js";
@@ -179,10 +180,11 @@ export async function runPortfoliosAndConsortium(options: {
 
 /** Moves the clock a period at a time over one window and a period, so observations cover the whole window. */
 async function crossWindow(ctx: ScenarioContext, poolIds: bigint[], window: number, period: number) {
-  for (let elapsed = 0; elapsed <= window + period; elapsed += period) {
-    await travel(ctx, period);
+  // Half a period per step, so that no period's observation slot is skipped (the oracle fails closed on a gap).
+  for (let elapsed = 0; elapsed <= window + period; elapsed += period / 2) {
+    await travel(ctx, period / 2);
     // The keeper records on the new block; recording here too is harmless (one observation per period).
-    await send(ctx, ctx.deployer, { ...oracle(ctx), functionName: "recordMany", args: [poolIds] });
+    await send(ctx, ctx.deployer, recordCall(ctx, poolIds));
   }
 }
 
