@@ -14,7 +14,7 @@ export DATABASE_URL
 SNAPSHOT_SCOPE := --no-match-path 'test/invariant/*' --fuzz-seed 1
 TS_SOURCES := "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
 
-.PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up deploy bench-gas snapshot clean
+.PHONY: help install build test test-forge test-ts test-portfolio-e2e typecheck fmt fmt-check demo up deploy bench-gas snapshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -41,6 +41,9 @@ test-forge: build ## Forge tests only
 
 test-ts: build ## Vitest only
 	npx vitest run
+
+test-portfolio-e2e: build ## The portfolio end-to-end test (20 portfolios, the rebalancer SIGKILLed once); not in `make test` yet
+	PORTFOLIO_E2E=1 npx vitest run test-e2e/portfolio.e2e.test.ts
 
 typecheck: build ## TypeScript types of keepers, scripts, tests and indexer
 	npx tsc --noEmit -p .

@@ -138,14 +138,12 @@ describe("portfolios end to end", () => {
       ctx.publicClient.readContract({ ...oracle(ctx), functionName: "window" }),
       ctx.publicClient.readContract({ ...oracle(ctx), functionName: "period" }),
     ]);
-    // The clock keeps moving a period at a time while the keeper works, so the window follows the market (the
-    // keeper's own trades move it too) until every portfolio is back in its band.
+    // Phase 1: the clock moves half a period at a time (a whole one could jump over a period, leave its slot
+    // unrecorded, and the oracle would then rightly fail closed) until the window holds only the new prices; the
+    // keeper records and rebalances as it goes, and is SIGKILLed once after its first rebalance.
     let killed = false;
-    let inBand = false;
-    // Half a period per step: a whole one could jump over a period (a block's own second on top of it) and leave
-    // its slot unrecorded, and the oracle then fails closed for a window (StaleObservation), as it should.
     const step = period / 2;
-    for (let steps = 0; steps < 120 && !inBand; steps++) {
+    for (let elapsed = 0; elapsed <= window + period; elapsed += step) {
       // The keeper's transactions mine first: one decided on this period's prices must not land after the jump.
       await waitFor("the keeper's pending transactions", keeperIdle, 30_000, 250);
       await travel(ctx, step);
@@ -163,10 +161,16 @@ describe("portfolios end to end", () => {
         keeper = startKeeper(port);
         killed = true;
       }
-      // A few blocks for the keeper to act on this period's prices.
+      // A few blocks for the keeper to act on this step's prices.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
-      inBand = steps * step > window && (await portfoliosOutOfBand(ctx, ids).catch(() => ids)).length === 0;
     }
+    // Phase 2: the clock runs at a block a second (the keeper keeps the oracle recorded) while the keeper finishes.
+    const inBand = await waitFor(
+      "every portfolio in its band",
+      async () => ((await portfoliosOutOfBand(ctx, ids).catch(() => ids)).length === 0 ? true : undefined),
+      300_000,
+      1_000,
+    ).catch(() => false);
     // All twenty in their bands at one block. (Not re-read later: the window keeps moving, and the keeper's own
     // trades move the pools, so a portfolio at its band's edge may drift out again and be rebalanced again.)
     expect(inBand).toBe(true);
