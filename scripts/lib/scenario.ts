@@ -134,16 +134,21 @@ export async function sendBatch(ctx: ScenarioContext, account: PrivateKeyAccount
 
 /**
  * Creates the demo's pools, seeds their liquidity from the deployer, and funds every agent with every token
- * (and the AMM allowance to spend it).
+ * (and the AMM allowance to spend it). `depthFactor` multiplies every pool's liquidity (the prices stay): a test
+ * whose agents trade much in one direction keeps its own trades from moving the prices far.
  */
-export async function seedPools(ctx: ScenarioContext): Promise<Market[]> {
+export async function seedPools(ctx: ScenarioContext, { depthFactor = 1 } = {}): Promise<Market[]> {
   const amm = ctx.deployment.contracts.AIServiceAMM;
   const token = (symbol: TokenSymbol) => ({ address: tokenAddress(ctx, symbol), abi: aiServiceTokenAbi });
   await sendBatch(
     ctx,
     ctx.deployer,
     tokenSymbols.flatMap((symbol) => [
-      { ...token(symbol), functionName: "mint", args: [ctx.deployer.address, units(10_000_000)] },
+      {
+        ...token(symbol),
+        functionName: "mint",
+        args: [ctx.deployer.address, units(10_000_000 * depthFactor)],
+      },
       { ...token(symbol), functionName: "approve", args: [amm, maxUint256] },
     ]),
   );
@@ -173,8 +178,9 @@ export async function seedPools(ctx: ScenarioContext): Promise<Market[]> {
     ctx,
     ctx.deployer,
     markets.map((market, index) => {
-      const baseAmount = units(seedMarkets[index].depth);
-      const quoteAmount = units(seedMarkets[index].depth * seedMarkets[index].price);
+      const depth = seedMarkets[index].depth * depthFactor;
+      const baseAmount = units(depth);
+      const quoteAmount = units(depth * seedMarkets[index].price);
       const baseIsToken0 = market.token0 === tokenAddress(ctx, market.base);
       const [amount0, amount1] = baseIsToken0 ? [baseAmount, quoteAmount] : [quoteAmount, baseAmount];
       return {
