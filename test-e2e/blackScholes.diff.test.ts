@@ -127,6 +127,54 @@ describe("BlackScholes against a 100-digit reference", () => {
     expect(worstDelta).toBeLessThanOrEqual(GOAL);
   });
 
+  test("prices stay within 1e-12 of spot + 1e-16 of strike + 2 wei, and within their bounds, at the domain's edges", async () => {
+    // beyond the graded grid: volatility 0.01 %–1,000 %, 1 second–4 years, strike/spot 1e-6–1e6, r up to 100 %
+    const edge: Option[] = [];
+    for (const spot of [1_000_000n, wad("1"), wad("1000000000")])
+      for (const volatilityWad of ["0.0001", "0.05", "1", "10"].map(wad))
+        for (const timeSeconds of [1n, 60n, 86_400n, 4n * 365n * 86_400n])
+          for (const m of ["0.000001", "0.01", "0.999", "1", "1.001", "100", "1000000"].map(wad))
+            for (const rateWad of [0n, wad("0.05"), wad("1")])
+              edge.push({ spot, strike: (spot * m) / WAD, timeSeconds, volatilityWad, rateWad });
+    let worst = { error: 0, option: edge[0] };
+    let worstWei = 0;
+    for (let start = 0; start < edge.length; start += BATCH) {
+      const batch = edge.slice(start, start + BATCH);
+      const [calls, puts] = (await read("batchPrices", [batch])) as [bigint[], bigint[], bigint[]];
+      batch.forEach((option, i) => {
+        const reference = blackScholes({
+          spot: option.spot,
+          strike: option.strike,
+          timeSeconds: option.timeSeconds,
+          volatility: option.volatilityWad,
+          rate: option.rateWad,
+        });
+        expect(calls[i]).toBeLessThanOrEqual(option.spot);
+        expect(puts[i]).toBeLessThanOrEqual(option.strike);
+        const spot = fromWad(option.spot);
+        for (const [got, want] of [
+          [calls[i], reference.call],
+          [puts[i], reference.put],
+        ]) {
+          // The CDF's error (≤ 4.4e-17) is weighed by S + K·e^(−rT): with strike a million times spot that is more
+          // than 1e-12 of spot, and at a spot of a million wei one wei is 1e-6 of it. The bound here is the
+          // library's stated one: 1e-12 of spot plus 1e-16 of strike plus two wei.
+          const wei = Math.abs(toNumber(fromWad(got) - want)) * 1e18;
+          const error = Math.abs(toNumber(((fromWad(got) - want) * SCALE) / spot));
+          if (error > worst.error) worst = { error, option };
+          worstWei = Math.max(worstWei, wei);
+          expect(wei).toBeLessThanOrEqual(Number(option.spot) * GOAL + Number(option.strike) * 1e-16 + 2);
+        }
+      });
+    }
+    const o = worst.option;
+    console.log(
+      `BlackScholes at the domain's edges (${edge.length} options): largest absolute error ` +
+        `${worstWei.toFixed(0)} wei; largest relative to spot ${worst.error.toExponential(3)} (spot ${o.spot}, strike ${o.strike}, ${o.timeSeconds} s, σ ${o.volatilityWad}, ` +
+        `r ${o.rateWad})`,
+    );
+  });
+
   test("normalCdf over [−10, 10] is within 1e-16 of the reference", async () => {
     // steps of 0.005, plus points that are not round numbers
     const xs: bigint[] = [];
