@@ -21,6 +21,7 @@ const artifacts = foundry({
     "CrossChainBridge.sol/**",
     "BridgedToken.sol/**",
     "ComputePriceOracle.sol/**",
+    "VolatilityFeed.sol/**",
     "AgentPortfolioManager.sol/**",
     "MultiAgentCoordinator.sol/**",
   ],

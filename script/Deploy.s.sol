@@ -14,6 +14,8 @@ import {AgentGovernance} from "../src/governance/AgentGovernance.sol";
 import {AgentReputation} from "../src/governance/AgentReputation.sol";
 import {CrossChainBridge} from "../src/bridge/CrossChainBridge.sol";
 import {ComputePriceOracle} from "../src/oracle/ComputePriceOracle.sol";
+import {VolatilityFeed} from "../src/oracle/VolatilityFeed.sol";
+import {IVolatilityFeed} from "../src/interfaces/IVolatilityFeed.sol";
 import {AgentPortfolioManager} from "../src/portfolio/AgentPortfolioManager.sol";
 import {MultiAgentCoordinator} from "../src/coordination/MultiAgentCoordinator.sol";
 import {Roles} from "../src/libraries/Roles.sol";
@@ -36,6 +38,8 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///                      to the timelock: with no supply, no proposal could ever pass and nothing could change.
 ///   MINTER             may mint protocol tokens (default: the timelock)
 ///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock)
+///   VOLATILITY_KEEPER  may move option-pricing volatility inside governance-set bounds (default: the timelock, so
+///                      every move is a vote until a keeper is named)
 ///   TREASURY           receives the protocol's fee share (default: the timelock)
 ///   PROTOCOL_FEE_BPS   protocol share of swap fees in bps (default: 1666, a sixth)
 ///   VALIDATORS         the bridge's validator set, comma-separated addresses (required), and
@@ -47,6 +51,9 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///   ORACLE_WINDOW (s, default 30 min), ORACLE_PERIOD (s between observations, default 5 min),
 ///   ORACLE_MAX_MOVE_BPS (largest move between period averages before prices fail closed, default 2000),
 ///   ORACLE_MAX_POOL_IDLE (s without a trade before prices fail closed, default 1 day; 0 = no limit)
+///   VOLATILITY_MIN, VOLATILITY_MAX, VOLATILITY_MAX_STEP (wad, 1e18 = 100 % a year; defaults 10 %, 500 %, 10 %),
+///   VOLATILITY_MIN_INTERVAL (s between updates, default 1 hour), VOLATILITY_MAX_AGE (s before a value is stale,
+///   default 1 day): the bounds pools take at their first volatility update
 contract Deploy is Script {
     /// @notice Who holds which operational role after deployment (the admin is always the timelock).
     struct RoleHolders {
@@ -56,6 +63,8 @@ contract Deploy is Script {
         address farmOperator;
         address minter;
         address reputationGranter;
+        // zero: the timelock
+        address volatilityKeeper;
         // zero: the timelock
         address admin;
         address genesisHolder;
@@ -82,6 +91,7 @@ contract Deploy is Script {
         AgentGovernance governor;
         CrossChainBridge bridge;
         ComputePriceOracle oracle;
+        VolatilityFeed volatilityFeed;
         AgentPortfolioManager portfolioManager;
         MultiAgentCoordinator coordinator;
     }
@@ -157,6 +167,17 @@ contract Deploy is Script {
             uint32(_envUint("ORACLE_MAX_POOL_IDLE", 1 days, type(uint32).max))
         );
 
+        d.volatilityFeed = new VolatilityFeed(
+            address(d.accessManager),
+            IVolatilityFeed.VolatilityBounds({
+                minWad: uint64(_envUint("VOLATILITY_MIN", 0.1e18, type(uint64).max)),
+                maxWad: uint64(_envUint("VOLATILITY_MAX", 5e18, type(uint64).max)),
+                maxStepWad: uint64(_envUint("VOLATILITY_MAX_STEP", 0.1e18, type(uint64).max)),
+                minInterval: uint32(_envUint("VOLATILITY_MIN_INTERVAL", 1 hours, type(uint32).max)),
+                maxAge: uint32(_envUint("VOLATILITY_MAX_AGE", 1 days, type(uint32).max))
+            })
+        );
+
         d.portfolioManager = new AgentPortfolioManager(address(d.accessManager), d.amm, d.oracle);
         d.coordinator = new MultiAgentCoordinator(address(d.accessManager), d.amm, d.oracle);
 
@@ -172,6 +193,7 @@ contract Deploy is Script {
         manager.labelRole(Roles.APY_KEEPER, "APY_KEEPER");
         manager.labelRole(Roles.REPUTATION_GRANTER, "REPUTATION_GRANTER");
         manager.labelRole(Roles.FARM_OPERATOR, "FARM_OPERATOR");
+        manager.labelRole(Roles.VOLATILITY_KEEPER, "VOLATILITY_KEEPER");
 
         bytes4[] memory pausing = new bytes4[](2);
         pausing[0] = AIServiceAMM.pause.selector;
@@ -195,6 +217,8 @@ contract Deploy is Script {
         manager.setTargetFunctionRole(address(d.amm), single, Roles.FEE_KEEPER);
         single[0] = AIPowerYieldFarm.setRewardRate.selector;
         manager.setTargetFunctionRole(address(d.farm), single, Roles.APY_KEEPER);
+        single[0] = VolatilityFeed.setVolatility.selector;
+        manager.setTargetFunctionRole(address(d.volatilityFeed), single, Roles.VOLATILITY_KEEPER);
 
         bytes4[] memory farmOperations = new bytes4[](3);
         farmOperations[0] = AIPowerYieldFarm.createPool.selector;
@@ -231,6 +255,11 @@ contract Deploy is Script {
             holders.reputationGranter == address(0) ? address(d.timelock) : holders.reputationGranter,
             0
         );
+        manager.grantRole(
+            Roles.VOLATILITY_KEEPER,
+            holders.volatilityKeeper == address(0) ? address(d.timelock) : holders.volatilityKeeper,
+            0
+        );
     }
 
     /// @dev The Governor alone proposes and cancels; anyone may execute what is ready (the timelock's delay is
@@ -257,6 +286,7 @@ contract Deploy is Script {
         holders.farmOperator = _requiredAddress("FARM_OPERATOR");
         holders.minter = vm.envOr("MINTER", address(0));
         holders.reputationGranter = vm.envOr("REPUTATION_GRANTER", address(0));
+        holders.volatilityKeeper = vm.envOr("VOLATILITY_KEEPER", address(0));
         holders.admin = vm.envOr("ADMIN", address(0));
         if (holders.admin != address(0) && (block.chainid < 31_337 || block.chainid >= 31_500)) {
             revert LocalAdminOnly(block.chainid);
@@ -294,6 +324,7 @@ contract Deploy is Script {
         vm.serializeAddress(contracts, "AgentGovernance", address(d.governor));
         vm.serializeAddress(contracts, "CrossChainBridge", address(d.bridge));
         vm.serializeAddress(contracts, "ComputePriceOracle", address(d.oracle));
+        vm.serializeAddress(contracts, "VolatilityFeed", address(d.volatilityFeed));
         vm.serializeAddress(contracts, "AgentPortfolioManager", address(d.portfolioManager));
         string memory contractsJson =
             vm.serializeAddress(contracts, "MultiAgentCoordinator", address(d.coordinator));

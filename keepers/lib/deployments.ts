@@ -20,6 +20,7 @@ export type Deployment = {
     AgentGovernance: Address;
     CrossChainBridge: Address;
     ComputePriceOracle: Address;
+    VolatilityFeed: Address;
     AgentPortfolioManager: Address;
     MultiAgentCoordinator: Address;
   };
@@ -38,6 +39,7 @@ const contractNames = [
   "AgentGovernance",
   "CrossChainBridge",
   "ComputePriceOracle",
+  "VolatilityFeed",
   "AgentPortfolioManager",
   "MultiAgentCoordinator",
 ] as const;

@@ -19,6 +19,18 @@ pragma solidity ^0.8.24;
 /// between them).
 /// Averaging over a period damps returns, so this is a lower estimate of spot volatility; it cannot be moved by a
 /// one-block spot move more than that move's share of a period.
+/// Settlement: the settlement price of an expiry (a multiple of `period`) is fixed once, by anyone, with
+/// {finalizeSettlement}, and never changes. It is the average between two of the oracle's own observations, so no
+/// caller chooses a value: the newest observation, which {finalizeSettlement} itself records when the period has
+/// none yet, and the observation that opened the window ending there (recorded `window` − `period` seconds earlier,
+/// to one period), checked as {twapX112} checks a window. Finalized in the period that starts at expiry (the
+/// expiry keeper's call, or anyone's), the window ends within a period after expiry and the price is exactly what
+/// {twapX112} read at that moment. Finalized later (nobody called in time: the ring buffer no longer holds that
+/// window's opening observation), it is the window ending at the newest observation when it is called, the
+/// documented fallback: a late caller picks which later window, never the value. It reverts only while the window
+/// cannot be priced (history missing after an outage, or a move beyond the band within a window); anyone may
+/// {record}, and after one window of records it prices, so a settlement can always be fixed. The pool's idleness is
+/// not checked: an idle pool's price is its last, and settlement must not wait for a trade that may never come.
 interface IComputePriceOracle {
     /// @notice One recorded point of a pool. Cumulative prices are the AMM's (UQ112.112 × seconds, wrapping).
     struct Observation {
@@ -26,6 +38,15 @@ interface IComputePriceOracle {
         uint224 varianceCumulative;
         uint256 price0Cumulative;
         uint256 price1Cumulative;
+    }
+
+    /// @notice A fixed settlement: prices as {twapX112} gives them over [windowStart, windowEnd], UQ112.112 (a
+    /// time-weighted average of UQ112.112 spot prices fits 224 bits). `windowEnd` is 0 until finalized.
+    struct Settlement {
+        uint224 price0X112;
+        uint32 windowEnd;
+        uint224 price1X112;
+        uint32 windowStart;
     }
 
     error InsufficientHistory(uint256 poolId);
@@ -37,11 +58,25 @@ interface IComputePriceOracle {
     error InvalidWindow(uint256 window, uint256 period);
     error InvalidBand(uint256 maxMoveBps);
     error ZeroAddress();
+    error ExpiryNotOnPeriodGrid(uint256 expiry, uint256 period);
+    error ExpiryNotReached(uint256 expiry);
+    error SettlementNotFinal(uint256 poolId, uint256 expiry);
 
     /// @notice An observation was stored. `periodPrice0X112` is the average price of token0 (in token1, UQ112.112)
     /// since the previous observation; `moveBps` its change against the previous period's average.
     event ObservationRecorded(
         uint256 indexed poolId, uint32 timestamp, uint256 periodPrice0X112, uint256 moveBps, bool beyondBand
+    );
+    /// @notice The settlement price of `expiry` was fixed. `late`: not in the period starting at expiry, so the
+    /// fallback window (ending when it was finalized) was used.
+    event SettlementFinalized(
+        uint256 indexed poolId,
+        uint256 indexed expiry,
+        uint256 price0X112,
+        uint256 price1X112,
+        uint32 windowStart,
+        uint32 windowEnd,
+        bool late
     );
     event MaxMoveSet(uint16 maxMoveBps);
     event MaxPoolIdleSet(uint32 maxPoolIdle);
@@ -53,6 +88,17 @@ interface IComputePriceOracle {
 
     /// @notice {record} for several pools.
     function recordMany(uint256[] calldata poolIds) external;
+
+    /// @notice Fixes the settlement price of `poolId` for `expiry` (a multiple of `period`, now or past), or returns
+    /// it if fixed already (idempotent: it never changes). Anyone may call it; records the pool first. See the
+    /// interface's notes for the window it averages and the fallback when called late.
+    /// @dev Reverts {ExpiryNotOnPeriodGrid}, {ExpiryNotReached}, or while the window cannot be priced
+    /// ({InsufficientHistory}, {StaleObservation}, {PriceMovedBeyondBand}): record and retry later.
+    /// @return price0X112 Token0 in token1, UQ112.112.
+    /// @return price1X112 Token1 in token0, UQ112.112.
+    function finalizeSettlement(uint256 poolId, uint256 expiry)
+        external
+        returns (uint256 price0X112, uint256 price1X112);
 
     /// @notice Governance: largest change between consecutive period averages before the oracle fails closed.
     function setMaxMove(uint16 maxMoveBps) external;
@@ -87,6 +133,15 @@ interface IComputePriceOracle {
 
     /// @notice Annualized realized volatility over the window, 1e18 = 100 % a year.
     function volatility(uint256 poolId) external view returns (uint256 annualizedWad);
+
+    /// @notice The fixed settlement prices of `poolId` for `expiry`; reverts {SettlementNotFinal} until fixed.
+    function settlementPrice(uint256 poolId, uint256 expiry)
+        external
+        view
+        returns (uint256 price0X112, uint256 price1X112);
+
+    /// @notice The settlement of `poolId` for `expiry` with its window; all zero until fixed.
+    function settlementOf(uint256 poolId, uint256 expiry) external view returns (Settlement memory);
 
     /// @notice Whether {record} would store an observation now. Reverts, as {record} does, for an unknown pool.
     function recordDue(uint256 poolId) external view returns (bool);

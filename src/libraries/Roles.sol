@@ -18,4 +18,6 @@ library Roles {
     uint64 internal constant REPUTATION_GRANTER = 5;
     /// @notice May list farm pools and fund their reward periods with its own tokens (it can never take any out).
     uint64 internal constant FARM_OPERATOR = 6;
+    /// @notice May move option-pricing volatility (VolatilityFeed) inside governance-set bounds.
+    uint64 internal constant VOLATILITY_KEEPER = 7;
 }

@@ -49,6 +49,7 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
 
     mapping(uint256 poolId => PoolState) internal _pools;
     mapping(uint256 poolId => mapping(uint256 slot => Observation)) internal _observations;
+    mapping(uint256 poolId => mapping(uint256 expiry => Settlement)) internal _settlements;
 
     /// @param authority The protocol's AccessManager (governance sets the band and the idle limit).
     /// @param amm_ The AMM whose pools are observed.
@@ -147,6 +148,36 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
         }
     }
 
+    // ─── Settlement ───────────────────────────────────────────────────────────────────────────
+
+    /// @inheritdoc IComputePriceOracle
+    function finalizeSettlement(uint256 poolId, uint256 expiry)
+        external
+        returns (uint256 price0X112, uint256 price1X112)
+    {
+        // On the grid, so that "the period starting at expiry" is a period of the ring buffer.
+        if (expiry == 0 || expiry % period != 0) revert ExpiryNotOnPeriodGrid(expiry, period);
+        if (block.timestamp < expiry) revert ExpiryNotReached(expiry);
+        Settlement storage settlement = _settlements[poolId][expiry];
+        if (settlement.windowEnd != 0) return (settlement.price0X112, settlement.price1X112);
+
+        // The window ends at an observation, never at a moment the caller picks within a period: record first, so
+        // that the first call after expiry makes the observation that closes the window if no keeper has yet.
+        record(poolId);
+        Settlement memory settled = _settlementWindow(poolId);
+        _settlements[poolId][expiry] = settled;
+        emit SettlementFinalized(
+            poolId,
+            expiry,
+            settled.price0X112,
+            settled.price1X112,
+            settled.windowStart,
+            settled.windowEnd,
+            settled.windowEnd / period != expiry / period
+        );
+        return (settled.price0X112, settled.price1X112);
+    }
+
     // ─── Governance ───────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc IComputePriceOracle
@@ -207,6 +238,22 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
     }
 
     /// @inheritdoc IComputePriceOracle
+    function settlementPrice(uint256 poolId, uint256 expiry)
+        external
+        view
+        returns (uint256 price0X112, uint256 price1X112)
+    {
+        Settlement storage settlement = _settlements[poolId][expiry];
+        if (settlement.windowEnd == 0) revert SettlementNotFinal(poolId, expiry);
+        return (settlement.price0X112, settlement.price1X112);
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function settlementOf(uint256 poolId, uint256 expiry) external view returns (Settlement memory) {
+        return _settlements[poolId][expiry];
+    }
+
+    /// @inheritdoc IComputePriceOracle
     function recordDue(uint256 poolId) external view returns (bool) {
         PoolState storage pool = _pools[poolId];
         if (!pool.initialized) {
@@ -249,6 +296,31 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
         if (elapsed < window - 2 * uint256(period)) revert InsufficientHistory(poolId);
         uint256 movedAt = pool.movedBeyondBandAt;
         if (movedAt != 0 && block.timestamp - movedAt < window) revert PriceMovedBeyondBand(poolId, movedAt);
+    }
+
+    /// @dev The window ending at the newest observation, checked as {_window} checks the one ending now (but for
+    /// idleness: see the interface).
+    function _settlementWindow(uint256 poolId) private view returns (Settlement memory settled) {
+        PoolState storage pool = _pools[poolId];
+        if (!pool.initialized) revert InsufficientHistory(poolId);
+        // After record, the newest observation is in the current period: at or after expiry.
+        Observation storage end = _observations[poolId][pool.newestSlot];
+        Observation storage start = _observations[poolId][(end.timestamp / period + 1) % _slots];
+        if (start.timestamp == 0) revert InsufficientHistory(poolId);
+        uint256 elapsed = end.timestamp - start.timestamp;
+        // The slot holds an earlier cycle's observation: the window's opening one was never recorded, or (called
+        // late) it has been overwritten since. Only a full window of records prices again, as for twapX112.
+        if (elapsed > window) revert StaleObservation(poolId, elapsed, window);
+        uint256 movedAt = pool.movedBeyondBandAt;
+        if (movedAt != 0 && end.timestamp - movedAt < window) revert PriceMovedBeyondBand(poolId, movedAt);
+        unchecked {
+            // elapsed ≥ 1: the two observations are slots − 1 ≥ 2 periods apart. Averages of UQ112.112 spot
+            // prices, each below 2^224, so the casts keep every bit.
+            settled.price0X112 = uint224((end.price0Cumulative - start.price0Cumulative) / elapsed);
+            settled.price1X112 = uint224((end.price1Cumulative - start.price1Cumulative) / elapsed);
+        }
+        settled.windowStart = start.timestamp;
+        settled.windowEnd = end.timestamp;
     }
 
     function _twap(uint256 poolId)

@@ -86,4 +86,32 @@ contract ComputePriceOracleGasTest is OracleTestBase {
         oracle.volatility(pool01);
         _report("volatility");
     }
+
+    /// forge-config: default.isolate = true
+    function test_gas_finalizeSettlement_recordsAndSettles() public {
+        oracle.finalizeSettlement(pool01, block.timestamp); // expiry now: records pool01's closing observation
+        _report("finalizeSettlement (on time, records the closing observation)");
+    }
+
+    /// forge-config: default.isolate = true
+    function test_gas_finalizeSettlement_alreadyRecorded() public {
+        oracle.finalizeSettlement(pool12, block.timestamp); // a keeper recorded at expiry already
+        _report("finalizeSettlement (on time, keeper recorded at expiry)");
+    }
+
+    /// forge-config: default.isolate = true
+    function test_gas_finalizeSettlement_alreadyFinal() public {
+        uint256 expiry = block.timestamp;
+        oracle.finalizeSettlement(pool12, expiry);
+        oracle.finalizeSettlement(pool12, expiry);
+        _report("finalizeSettlement (already final: returns the fixed price)");
+    }
+
+    /// forge-config: default.isolate = true
+    function test_gas_settlementPrice() public {
+        uint256 expiry = block.timestamp;
+        oracle.finalizeSettlement(pool12, expiry);
+        oracle.settlementPrice(pool12, expiry);
+        _report("settlementPrice");
+    }
 }

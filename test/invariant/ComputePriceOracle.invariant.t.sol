@@ -25,7 +25,7 @@ contract ComputePriceOracleInvariantTest is AMMTestBase {
         _add(alice, pool12, 3_000_000e18, 1_200_000e18);
         handler = new ComputePriceOracleHandler(amm, oracle, [pool01, pool12], [token0, token1, token2]);
 
-        bytes4[] memory selectors = new bytes4[](10);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = handler.swap.selector;
         selectors[1] = handler.swap.selector;
         selectors[2] = handler.swap.selector;
@@ -36,6 +36,8 @@ contract ComputePriceOracleInvariantTest is AMMTestBase {
         selectors[7] = handler.warp.selector;
         selectors[8] = handler.idleGap.selector;
         selectors[9] = handler.addLiquidity.selector;
+        selectors[10] = handler.finalize.selector;
+        selectors[11] = handler.finalize.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -67,6 +69,30 @@ contract ComputePriceOracleInvariantTest is AMMTestBase {
             for (uint256 s; s < WINDOW / PERIOD; ++s) {
                 assertGe(oracle.observationAt(poolId, s).timestamp, handler.slotTimestamp(poolId, s));
             }
+        }
+    }
+
+    /// @notice A settlement price never changes once set (checked after every action and by every repeated
+    /// finalize), and each lies within the spot range of the window it averages, which closes at or after its
+    /// expiry and spans at most the oracle's window.
+    function invariant_settlementNeverChangesOnceSet() public view {
+        assertFalse(handler.settlementChanged(), handler.firstFailure());
+        for (uint256 i; i < handler.settledCount(); ++i) {
+            ComputePriceOracleHandler.Settled memory s = handler.settledAt(i);
+            (uint256 price0X112, uint256 price1X112) = oracle.settlementPrice(s.poolId, s.expiry);
+            assertEq(price0X112, s.price0X112, "settlement price changed");
+            assertEq(price1X112, s.price1X112, "settlement price changed");
+            IComputePriceOracle.Settlement memory settlement = oracle.settlementOf(s.poolId, s.expiry);
+            assertGe(settlement.windowEnd, s.expiry, "settlement window closed before expiry");
+            assertLe(
+                settlement.windowEnd - settlement.windowStart, WINDOW, "settled over more than the window"
+            );
+            (uint256 min0, uint256 max0, uint256 min1, uint256 max1) =
+                handler.spotRange(s.poolId, settlement.windowStart, settlement.windowEnd);
+            assertGe(price0X112, min0, "token0 settlement below every spot of its window");
+            assertLe(price0X112, max0, "token0 settlement above every spot of its window");
+            assertGe(price1X112, min1, "token1 settlement below every spot of its window");
+            assertLe(price1X112, max1, "token1 settlement above every spot of its window");
         }
     }
 

@@ -60,6 +60,19 @@ contract ComputePriceOracleHandler is Test {
     uint256 public pricedProbes;
     uint256 public closedProbes;
 
+    /// @notice Every settlement fixed so far, and its prices when first seen.
+    struct Settled {
+        uint256 poolId;
+        uint256 expiry;
+        uint256 price0X112;
+        uint256 price1X112;
+    }
+
+    Settled[] internal settled;
+    mapping(uint256 poolId => mapping(uint256 expiry => bool)) internal isSettled;
+    /// @notice A fixed settlement price changed, or a finalize returned another price than the one fixed.
+    bool public settlementChanged;
+
     constructor(
         AIServiceAMM amm_,
         ComputePriceOracleHarness oracle_,
@@ -157,7 +170,38 @@ contract ComputePriceOracleHandler is Test {
         _afterAction();
     }
 
+    /// @notice Anyone finalizes a pool's settlement for an expiry on the grid, from the current period back two
+    /// windows (often refused: history missing, a band trip, or already final, which returns the fixed price).
+    function finalize(uint256 poolSeed, uint256 expirySeed) external {
+        uint256 poolId = poolIds[poolSeed % POOLS];
+        uint256 periodsBack = bound(expirySeed, 0, 2 * slots);
+        if (block.timestamp / period <= periodsBack) return;
+        uint256 expiry = (block.timestamp / period - periodsBack) * period;
+        try oracle.finalizeSettlement(poolId, expiry) returns (uint256 price0X112, uint256 price1X112) {
+            if (!isSettled[poolId][expiry]) {
+                isSettled[poolId][expiry] = true;
+                settled.push(Settled(poolId, expiry, price0X112, price1X112));
+                _count("finalized");
+            } else {
+                (uint256 fixed0, uint256 fixed1) = oracle.settlementPrice(poolId, expiry);
+                if (fixed0 != price0X112 || fixed1 != price1X112) {
+                    _fail(settlementChanged = true, "finalize returned another price");
+                }
+            }
+        } catch {}
+        _count("finalize");
+        _afterAction();
+    }
+
     // ─── Views for the invariants ─────────────────────────────────────────────────────────────
+
+    function settledCount() external view returns (uint256) {
+        return settled.length;
+    }
+
+    function settledAt(uint256 i) external view returns (Settled memory) {
+        return settled[i];
+    }
 
     function poolIdAt(uint256 p) external view returns (uint256) {
         return poolIds[p];
@@ -183,7 +227,16 @@ contract ComputePriceOracleHandler is Test {
     }
 
     function callSummary() external view {
-        bytes32[6] memory names = [bytes32("swap"), "addLiquidity", "keeperTick", "record", "warp", "idleGap"];
+        bytes32[8] memory names = [
+            bytes32("swap"),
+            "addLiquidity",
+            "keeperTick",
+            "record",
+            "warp",
+            "idleGap",
+            "finalize",
+            "finalized"
+        ];
         for (uint256 i; i < names.length; ++i) {
             uint256 n;
             while (n < 32 && names[i][n] != 0) ++n;
@@ -210,9 +263,16 @@ contract ComputePriceOracleHandler is Test {
         }
     }
 
-    /// @dev After every action: each slot's timestamp may only grow, and must belong to its slot; then a probe of
-    /// the price, for coverage.
+    /// @dev After every action: each slot's timestamp may only grow, and must belong to its slot; no fixed
+    /// settlement has changed; then a probe of the price, for coverage.
     function _afterAction() internal {
+        for (uint256 i; i < settled.length; ++i) {
+            Settled storage s = settled[i];
+            (uint256 price0X112, uint256 price1X112) = oracle.settlementPrice(s.poolId, s.expiry);
+            if (price0X112 != s.price0X112 || price1X112 != s.price1X112) {
+                _fail(settlementChanged = true, "a settlement price changed");
+            }
+        }
         for (uint256 p; p < POOLS; ++p) {
             uint256 poolId = poolIds[p];
             for (uint256 s; s < slots; ++s) {

@@ -14,6 +14,7 @@ import {AIPowerYieldFarm} from "../../src/farm/AIPowerYieldFarm.sol";
 import {AgentReputation} from "../../src/governance/AgentReputation.sol";
 import {Roles} from "../../src/libraries/Roles.sol";
 import {ComputePriceOracle} from "../../src/oracle/ComputePriceOracle.sol";
+import {VolatilityFeed} from "../../src/oracle/VolatilityFeed.sol";
 import {AgentPortfolioManager} from "../../src/portfolio/AgentPortfolioManager.sol";
 import {MultiAgentCoordinator} from "../../src/coordination/MultiAgentCoordinator.sol";
 
@@ -95,7 +96,10 @@ contract DeployTest is Test {
         assertTrue(
             _has(manager, Roles.REPUTATION_GRANTER, timelock), "reputation granter defaults to the timelock"
         );
-        for (uint64 role; role <= Roles.FARM_OPERATOR; ++role) {
+        assertTrue(
+            _has(manager, Roles.VOLATILITY_KEEPER, timelock), "volatility keeper defaults to the timelock"
+        );
+        for (uint64 role; role <= Roles.VOLATILITY_KEEPER; ++role) {
             assertFalse(_has(manager, role, deployer), "the deployer keeps no role");
         }
         assertEq(d.amm.treasury(), timelock, "treasury defaults to the timelock");
@@ -138,6 +142,16 @@ contract DeployTest is Test {
             manager.getTargetFunctionRole(address(d.reputation), AgentReputation.grant.selector),
             Roles.REPUTATION_GRANTER
         );
+        assertEq(
+            manager.getTargetFunctionRole(address(d.volatilityFeed), VolatilityFeed.setVolatility.selector),
+            Roles.VOLATILITY_KEEPER
+        );
+        assertEq(
+            manager.getTargetFunctionRole(address(d.volatilityFeed), VolatilityFeed.setBounds.selector),
+            Roles.ADMIN
+        );
+        assertEq(d.volatilityFeed.defaultBounds().maxWad, 5e18, "volatility bounds default");
+        assertEq(d.volatilityFeed.authority(), address(manager));
         assertEq(manager.getTargetFunctionRole(address(d.aitbc), AITBC.mint.selector), Roles.MINTER);
         assertEq(manager.getTargetFunctionRole(address(d.gpuHours), AITBC.mint.selector), Roles.MINTER);
         assertEq(
@@ -187,6 +201,7 @@ contract DeployTest is Test {
         );
         // Oracle, portfolios and consortia: governance sets the oracle's band; the guardian pauses the others.
         assertEq(vm.parseJsonAddress(json, ".contracts.ComputePriceOracle"), address(d.oracle));
+        assertEq(vm.parseJsonAddress(json, ".contracts.VolatilityFeed"), address(d.volatilityFeed));
         assertEq(vm.parseJsonAddress(json, ".contracts.AgentPortfolioManager"), address(d.portfolioManager));
         assertEq(vm.parseJsonAddress(json, ".contracts.MultiAgentCoordinator"), address(d.coordinator));
         assertEq(
