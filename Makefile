@@ -14,7 +14,7 @@ export DATABASE_URL
 SNAPSHOT_SCOPE := --no-match-path 'test/invariant/*' --fuzz-seed 1
 TS_SOURCES := "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
 
-.PHONY: help install build test test-forge test-ts test-portfolio-e2e typecheck fmt fmt-check demo up deploy bench-gas snapshot clean
+.PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up deploy bench-gas snapshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -42,9 +42,6 @@ test-forge: build ## Forge tests only
 test-ts: build ## Vitest only
 	npx vitest run
 
-test-portfolio-e2e: build ## The portfolio end-to-end test (20 portfolios, the rebalancer SIGKILLed once); not in `make test` yet
-	PORTFOLIO_E2E=1 npx vitest run test-e2e/portfolio.e2e.test.ts
-
 typecheck: build ## TypeScript types of keepers, scripts, tests and indexer
 	npx tsc --noEmit -p .
 	npx tsc --noEmit -p indexer
@@ -68,9 +65,9 @@ deploy: build ## Deploy the protocol to RPC_URL with PRIVATE_KEY; writes deploym
 	@test -n "$(PRIVATE_KEY)" || { echo "deploy: PRIVATE_KEY is not set (the deployer's key; there is no default)"; exit 2; }
 	$(FORGE) script script/Deploy.s.sol:Deploy --rpc-url "$(RPC_URL)" --broadcast --non-interactive --slow
 
-bench-gas: build ## Gas tables: AIServiceAMM against Uniswap V2 (router and bare pair); portfolios, consortia and the oracle against their goals
+bench-gas: build ## Gas tables: AIServiceAMM against Uniswap V2 (router and bare pair); portfolios, consortia, the oracle, the volatility feed and the Black–Scholes pricer against their goals
 	$(FORGE) test --match-path test/gas/AIServiceAMM.gas.t.sol -vv
-	$(FORGE) test --match-path 'test/gas/{AgentPortfolioManager,MultiAgentCoordinator,ComputePriceOracle}.gas.t.sol' -vv
+	$(FORGE) test --match-path 'test/gas/{AgentPortfolioManager,MultiAgentCoordinator,ComputePriceOracle,VolatilityFeed,BlackScholes}.gas.t.sol' -vv
 
 snapshot: build ## Rewrite .gas-snapshot
 	$(FORGE) snapshot $(SNAPSHOT_SCOPE)
