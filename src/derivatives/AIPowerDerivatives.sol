@@ -303,8 +303,8 @@ contract AIPowerDerivatives is
         if (short != 0) _checkMinPosition(s, short);
         v.short = uint128(short);
         v.collateral = uint128(collateral);
-        // the auction goes on while the vault stays under water; it ends with the vault's last option
-        v.auctionStart = short == 0 ? 0 : uint40(start);
+        // the auction goes on while the vault stays under water
+        v.auctionStart = uint40(start);
         s.totalShort -= uint128(amount);
         s.collateralLocked -= uint128(collateralPaid);
         _burn(msg.sender, seriesId, amount);
@@ -326,7 +326,7 @@ contract AIPowerDerivatives is
         if (validUntil < block.timestamp) revert DeadlineExpired(validUntil);
         // an offer cannot outlive its series
         uint256 expiry = s.expiry;
-        if (validUntil > expiry) validUntil = expiry;
+        if (validUntil >= expiry) validUntil = expiry - 1;
         offerId = _offerCount++;
         _offers[offerId] = Offer({
             maker: msg.sender,
@@ -560,6 +560,8 @@ contract AIPowerDerivatives is
 
     /// @dev Checks that the vault is under water at the index price, starts its auction if none runs, and prices
     /// `amount` options: their value grossed up by the discount, capped at their share of the vault's collateral.
+    /// `start` is the auction start to store: 0 when the liquidation leaves the vault empty or back above water
+    /// (a later fall starts a new auction at the start discount).
     function _auction(
         uint256 vaultId,
         Vault storage v,
@@ -581,16 +583,23 @@ contract AIPowerDerivatives is
         collateralPaid = Math.min(
             _toCollateral(s, amount, priceWad, Math.Rounding.Floor), Math.mulDiv(collateral, amount, short)
         );
+        short -= amount;
+        if (short == 0 || collateral - collateralPaid >= _requirementAt(s, short, true, spot, t)) start = 0;
     }
 
-    /// @dev Starts the auction of a vault under water, clears it for a vault back above water.
+    /// @dev Starts the auction of a vault under water, clears it for a vault back above water. A no-op when the
+    /// index cannot be priced: deposits and burns stay open when the price source fails.
     function _pokeAuction(uint256 vaultId, Vault storage v, Series storage s, uint256 collateral) internal {
         uint256 short = v.short;
         bool under;
         uint256 required;
         if (short != 0) {
-            (uint256 spot, uint256 t) = _indexAndTime(s);
-            required = _requirementAt(s, short, true, spot, t);
+            uint256 expiry = s.expiry;
+            try priceSource.indexPriceWad(s.underlyingPoolId) returns (uint256 spot) {
+                required = _requirementAt(s, short, true, spot, expiry - block.timestamp);
+            } catch {
+                return;
+            }
             under = collateral < required;
         }
         if (under && v.auctionStart == 0) {

@@ -32,7 +32,10 @@ import {IOptionPriceSource} from "./IOptionPriceSource.sol";
 /// Liquidation (a Dutch auction as Gamma's). The auction of an under-water vault starts when anyone calls
 /// {startLiquidation} or {liquidate}; the discount grows from 5 % by 20 % an hour up to 25 %. A liquidator burns
 /// `amount` options of the series it holds and receives their value V (the pricing seam's premium at the index
-/// price) grossed up by the discount, V / (1 − discount), capped at the vault's collateral per option.
+/// price) grossed up by the discount, V / (1 − discount), capped at the vault's collateral per option. The auction
+/// ends when a liquidation leaves the vault empty or above water, when a deposit or burn brings it above water, or
+/// when anyone calls {startLiquidation} after the price recovered; until then a recovered vault keeps its start time
+/// (its owner ends it by any deposit), so that a renewed fall would resume the discount where it was.
 ///
 /// Bad debt. A vault that owes more than it holds at settlement pays what it holds; the shortfall is added to its
 /// series' `badDebt` (event {BadDebtRecorded}); it is the part of the holders' claims that the payout pot can never
@@ -222,7 +225,8 @@ interface IAIPowerDerivatives {
     function liquidate(uint256 vaultId, uint256 amount) external returns (uint256 collateralPaid);
 
     /// @notice Writer's offer (the seed's bilateral createOption): escrows `amount` of the caller's options of a
-    /// series here, for sale as a whole for `premium` quote until `validUntil`. Halted while paused.
+    /// series here, for sale as a whole for `premium` quote until `validUntil` (at most the second before expiry).
+    /// Halted while paused.
     function createOption(uint256 seriesId, uint256 amount, uint256 premium, uint256 validUntil)
         external
         returns (uint256 offerId);

@@ -43,7 +43,8 @@ contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
         IAIPowerDerivatives.Vault memory v = dv.getVault(vaultId);
         assertEq(v.short, 5 * ONE);
         assertEq(v.collateral, collateral - paid);
-        assertEq(v.auctionStart, block.timestamp);
+        // half the short gone for a fraction of the collateral: back above water, the auction ends
+        assertEq(v.auctionStart, 0);
         assertEq(dv.balanceOf(carol, putId), 5 * ONE);
         assertEq(dv.getSeries(putId).totalShort, 5 * ONE);
     }
@@ -150,5 +151,43 @@ contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
         // value (3 − 2.5) / 3 underlying, / 0.95
         assertApproxEqAbs(paid, uint256(1e18) / 6 * 1e18 / 0.95e18, 10);
         assertEq(gpu.balanceOf(carol), before + paid);
+    }
+
+    function test_liquidate_auctionGoesOnWhileUnderWater() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        vm.prank(carol);
+        dv.liquidate(vaultId, ONE / 10);
+        assertEq(dv.getVault(vaultId).auctionStart, block.timestamp);
+        vm.warp(block.timestamp + 10 minutes);
+        vm.prank(carol);
+        dv.liquidate(vaultId, ONE / 10);
+        assertEq(dv.getVault(vaultId).auctionStart, block.timestamp - 10 minutes);
+    }
+
+    function test_liquidate_endsAuctionWhenVaultBackAboveWater() public {
+        source.setIndexPrice(POOL, 1.9e18);
+        vm.prank(carol);
+        dv.liquidate(vaultId, 5 * ONE);
+        (uint256 collateral, uint256 required, bool liquidatable) = dv.vaultHealth(vaultId);
+        assertGe(collateral, required);
+        assertFalse(liquidatable);
+        assertEq(dv.getVault(vaultId).auctionStart, 0);
+    }
+
+    function test_depositAndBurn_stayOpenWhenIndexCannotPrice() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        dv.startLiquidation(vaultId);
+        uint256 start = dv.getVault(vaultId).auctionStart;
+        source.setIndexPrice(POOL, 0); // the mock then reverts: the source fails closed
+        vm.prank(alice);
+        dv.deposit(vaultId, 1e6);
+        vm.prank(carol);
+        dv.transfer(alice, putId, ONE);
+        vm.prank(alice);
+        dv.burn(vaultId, ONE);
+        assertEq(dv.getVault(vaultId).auctionStart, start);
+        vm.prank(carol);
+        vm.expectRevert();
+        dv.liquidate(vaultId, ONE);
     }
 }

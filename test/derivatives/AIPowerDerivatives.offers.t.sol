@@ -34,7 +34,7 @@ contract AIPowerDerivativesOffersTest is DerivativesTestBase {
     function test_createOption_cappedAtExpiry() public {
         vm.prank(alice);
         uint256 offerId = dv.createOption(putId, ONE, 1e6, uint256(expiry) + 10 days);
-        assertEq(dv.getOffer(offerId).validUntil, expiry);
+        assertEq(dv.getOffer(offerId).validUntil, expiry - 1);
     }
 
     function test_createOption_reverts() public {
