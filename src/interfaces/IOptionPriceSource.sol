@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IOptionPriceSource
+/// @notice The prices AIPowerDerivatives reads: a time-weighted index price of an underlying (never spot), its
+/// settlement price at an expiry (immutable once finalized) and its volatility. Every price is of one whole unit of
+/// the underlying in whole units of the quote (collateral) token, with 18 decimals, whatever the tokens' decimals.
+interface IOptionPriceSource {
+    /// @notice The time-weighted price of the underlying of `underlyingPoolId` in the quote token (wad). Reverts
+    /// when it cannot price (fails closed).
+    function indexPriceWad(uint256 underlyingPoolId) external view returns (uint256);
+
+    /// @notice The settlement price of the underlying at `expiry` (wad) and whether it is final. A finalized price
+    /// never changes.
+    function settlementPriceWad(uint256 underlyingPoolId, uint256 expiry)
+        external
+        view
+        returns (uint256 priceWad, bool finalized);
+
+    /// @notice Anyone, once `expiry` has passed: fixes the settlement price at `expiry` (returns the existing one
+    /// when already fixed; immutable once set). Reverts when it cannot be fixed yet.
+    function finalizeSettlement(uint256 underlyingPoolId, uint256 expiry) external returns (uint256 priceWad);
+
+    /// @notice Annualized volatility of the underlying (wad, 1e18 = 100 %).
+    function volatilityWad(uint256 underlyingPoolId) external view returns (uint256);
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+
+import {IAIPowerDerivatives} from "../../src/interfaces/IAIPowerDerivatives.sol";
+import {DerivativesTestBase} from "./DerivativesTestBase.sol";
+
+/// @notice Margined vaults under water: the Dutch auction's discount, partial liquidation, its refusals.
+contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
+    uint256 internal vaultId;
+
+    function setUp() public override {
+        super.setUp();
+        // alice writes 10 margined puts at exactly her requirement and sells them all to carol
+        vaultId = _open(alice, putId, true, 10 * ONE);
+        vm.prank(alice);
+        dv.transfer(carol, putId, 10 * ONE);
+    }
+
+    function test_healthyVault_cannotBeLiquidated() public {
+        (uint256 collateral, uint256 required, bool liquidatable) = dv.vaultHealth(vaultId);
+        assertEq(collateral, required);
+        assertFalse(liquidatable);
+        vm.prank(carol);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAIPowerDerivatives.VaultHealthy.selector, vaultId, collateral, required)
+        );
+        dv.liquidate(vaultId, ONE);
+    }
+
+    function test_liquidate_paysValueGrossedUpByStartDiscount() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        (uint256 collateral, uint256 required, bool liquidatable) = dv.vaultHealth(vaultId);
+        assertTrue(liquidatable);
+        assertLt(collateral, required);
+        uint256 before = usdc.balanceOf(carol);
+        vm.prank(carol);
+        uint256 paid = dv.liquidate(vaultId, 5 * ONE);
+        // value 0.2 usdc each (placeholder: intrinsic), / (1 − 5 %)
+        assertEq(paid, uint256(5 * 0.2e6) * 1e18 / 0.95e18);
+        assertEq(usdc.balanceOf(carol), before + paid);
+        IAIPowerDerivatives.Vault memory v = dv.getVault(vaultId);
+        assertEq(v.short, 5 * ONE);
+        assertEq(v.collateral, collateral - paid);
+        // half the short gone for a fraction of the collateral: back above water, the auction ends
+        assertEq(v.auctionStart, 0);
+        assertEq(dv.balanceOf(carol, putId), 5 * ONE);
+        assertEq(dv.getSeries(putId).totalShort, 5 * ONE);
+    }
+
+    function test_auctionDiscount_growsWithTimeUnderWaterUpToCap() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        assertEq(dv.liquidationDiscount(vaultId), 0);
+        dv.startLiquidation(vaultId);
+        assertEq(dv.liquidationDiscount(vaultId), 0.05e18);
+        vm.warp(block.timestamp + 30 minutes);
+        assertApproxEqAbs(dv.liquidationDiscount(vaultId), 0.15e18, 1e6);
+        vm.warp(block.timestamp + 2 hours);
+        assertEq(dv.liquidationDiscount(vaultId), 0.25e18);
+        vm.prank(carol);
+        uint256 paid = dv.liquidate(vaultId, ONE);
+        assertEq(paid, uint256(0.2e6) * 1e18 / 0.75e18);
+    }
+
+    function test_liquidate_cappedAtCollateralShare() public {
+        source.setIndexPrice(POOL, 0.5e18); // value 1.5 each against ~0.79 held per option
+        uint256 collateral = dv.getVault(vaultId).collateral;
+        vm.prank(carol);
+        uint256 paid = dv.liquidate(vaultId, 10 * ONE);
+        assertEq(paid, collateral);
+        IAIPowerDerivatives.Vault memory v = dv.getVault(vaultId);
+        assertEq(v.short, 0);
+        assertEq(v.collateral, 0);
+        assertEq(v.auctionStart, 0);
+    }
+
+    function test_depositAboveRequirement_clearsAuction() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        dv.startLiquidation(vaultId);
+        (, uint256 required,) = dv.vaultHealth(vaultId);
+        uint256 collateral = dv.getVault(vaultId).collateral;
+        vm.prank(alice);
+        dv.deposit(vaultId, required - collateral);
+        assertEq(dv.getVault(vaultId).auctionStart, 0);
+        vm.prank(carol);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAIPowerDerivatives.VaultHealthy.selector, vaultId, required, required)
+        );
+        dv.liquidate(vaultId, ONE);
+    }
+
+    function test_startLiquidation_clearsWhenPriceRecovers() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        dv.startLiquidation(vaultId);
+        source.setIndexPrice(POOL, 2e18);
+        dv.startLiquidation(vaultId);
+        assertEq(dv.getVault(vaultId).auctionStart, 0);
+    }
+
+    function test_liquidate_worksWhilePaused() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        vm.prank(guardian);
+        dv.pause();
+        vm.prank(carol);
+        dv.liquidate(vaultId, ONE);
+    }
+
+    function test_liquidate_reverts() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        uint256 full = _open(alice, putId, false, ONE);
+        vm.startPrank(carol);
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.NotMargined.selector, full));
+        dv.liquidate(full, ONE);
+        vm.expectRevert(IAIPowerDerivatives.ZeroAmount.selector);
+        dv.liquidate(vaultId, 0);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAIPowerDerivatives.InsufficientShort.selector, 10 * ONE, 11 * ONE)
+        );
+        dv.liquidate(vaultId, 11 * ONE);
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.BelowMinPosition.selector, 1, ONE / 100));
+        dv.liquidate(vaultId, 10 * ONE - 1);
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.UnknownVault.selector, 99));
+        dv.liquidate(99, ONE);
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.NotMargined.selector, full));
+        dv.startLiquidation(full);
+        vm.warp(expiry);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.SeriesExpired.selector, putId, expiry));
+        dv.liquidate(vaultId, ONE);
+    }
+
+    function test_liquidate_withoutHeldOptions_reverts() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        vm.prank(bob);
+        vm.expectRevert();
+        dv.liquidate(vaultId, ONE);
+    }
+
+    function test_marginedCall_liquidatedOnRally() public {
+        uint256 callVault = _open(alice, callId, true, 10 * ONE);
+        vm.prank(alice);
+        dv.transfer(carol, callId, 10 * ONE);
+        source.setIndexPrice(POOL, 3e18);
+        (,, bool liquidatable) = dv.vaultHealth(callVault);
+        assertTrue(liquidatable);
+        uint256 before = gpu.balanceOf(carol);
+        vm.prank(carol);
+        uint256 paid = dv.liquidate(callVault, ONE);
+        // value (3 − 2.5) / 3 underlying, / 0.95
+        assertApproxEqAbs(paid, uint256(1e18) / 6 * 1e18 / 0.95e18, 10);
+        assertEq(gpu.balanceOf(carol), before + paid);
+    }
+
+    function test_liquidate_auctionGoesOnWhileUnderWater() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        vm.prank(carol);
+        dv.liquidate(vaultId, ONE / 10);
+        assertEq(dv.getVault(vaultId).auctionStart, block.timestamp);
+        vm.warp(block.timestamp + 10 minutes);
+        vm.prank(carol);
+        dv.liquidate(vaultId, ONE / 10);
+        assertEq(dv.getVault(vaultId).auctionStart, block.timestamp - 10 minutes);
+    }
+
+    function test_liquidate_endsAuctionWhenVaultBackAboveWater() public {
+        source.setIndexPrice(POOL, 1.9e18);
+        vm.prank(carol);
+        dv.liquidate(vaultId, 5 * ONE);
+        (uint256 collateral, uint256 required, bool liquidatable) = dv.vaultHealth(vaultId);
+        assertGe(collateral, required);
+        assertFalse(liquidatable);
+        assertEq(dv.getVault(vaultId).auctionStart, 0);
+    }
+
+    function test_depositAndBurn_stayOpenWhenIndexCannotPrice() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        dv.startLiquidation(vaultId);
+        uint256 start = dv.getVault(vaultId).auctionStart;
+        source.setIndexPrice(POOL, 0); // the mock then reverts: the source fails closed
+        vm.prank(alice);
+        dv.deposit(vaultId, 1e6);
+        vm.prank(carol);
+        dv.transfer(alice, putId, ONE);
+        vm.prank(alice);
+        dv.burn(vaultId, ONE);
+        assertEq(dv.getVault(vaultId).auctionStart, start);
+        vm.prank(carol);
+        vm.expectRevert();
+        dv.liquidate(vaultId, ONE);
+    }
+}
