@@ -24,8 +24,10 @@ const artifacts = foundry({
     "VolatilityFeed.sol/**",
     "AgentPortfolioManager.sol/**",
     "MultiAgentCoordinator.sol/**",
+    "OracleOptionPriceSource.sol/**",
+    "AIPowerDerivatives.sol/**",
   ],
-  // foundry.toml compiles MultiAgentCoordinator, and everything compiled with it, a second time under the "size"
+  // foundry.toml compiles MultiAgentCoordinator and AIPowerDerivatives, and everything compiled with it, a second time under the "size"
   // profile (`X.size.json` beside `X.json`, or `X.default.json` when both exist): one ABI per contract is enough.
   exclude: ["**/*.size.json"],
 });

@@ -18,6 +18,8 @@ import {VolatilityFeed} from "../src/oracle/VolatilityFeed.sol";
 import {IVolatilityFeed} from "../src/interfaces/IVolatilityFeed.sol";
 import {AgentPortfolioManager} from "../src/portfolio/AgentPortfolioManager.sol";
 import {MultiAgentCoordinator} from "../src/coordination/MultiAgentCoordinator.sol";
+import {AIPowerDerivatives} from "../src/derivatives/AIPowerDerivatives.sol";
+import {OracleOptionPriceSource} from "../src/derivatives/OracleOptionPriceSource.sol";
 import {Roles} from "../src/libraries/Roles.sol";
 
 /// @title Deploy
@@ -27,8 +29,8 @@ import {Roles} from "../src/libraries/Roles.sol";
 /// this script no key but the operational roles named below can do anything, and those only inside their bounds.
 /// Environment:
 ///   PRIVATE_KEY        deployer key (required: there is no default key, on any chain)
-///   GUARDIAN           may pause the AMM, the farm, the bridge, portfolios and consortia (required; withdrawals,
-///                      ragequits and exits stay open while paused)
+///   GUARDIAN           may pause the AMM, the farm, the bridge, portfolios, consortia and new option positions
+///                      (required; withdrawals, ragequits, exits, settlement, exercise and liquidation stay open)
 ///   FEE_KEEPER         may move AMM fees inside governance-set bounds (required)
 ///   APY_KEEPER         may move farm reward rates inside governance-set bounds (required)
 ///   FARM_OPERATOR      may list farm pools and fund their reward periods (required)
@@ -40,6 +42,7 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock)
 ///   VOLATILITY_KEEPER  may move option-pricing volatility inside governance-set bounds (default: the timelock, so
 ///                      every move is a vote until a keeper is named)
+///   OPTIONS_LISTER     may list option series (default: the timelock)
 ///   TREASURY           receives the protocol's fee share (default: the timelock)
 ///   PROTOCOL_FEE_BPS   protocol share of swap fees in bps (default: 1666, a sixth)
 ///   VALIDATORS         the bridge's validator set, comma-separated addresses (required), and
@@ -65,6 +68,7 @@ contract Deploy is Script {
         address reputationGranter;
         // zero: the timelock
         address volatilityKeeper;
+        address optionsLister;
         // zero: the timelock
         address admin;
         address genesisHolder;
@@ -94,6 +98,8 @@ contract Deploy is Script {
         VolatilityFeed volatilityFeed;
         AgentPortfolioManager portfolioManager;
         MultiAgentCoordinator coordinator;
+        OracleOptionPriceSource optionPriceSource;
+        AIPowerDerivatives derivatives;
     }
 
     function run() external returns (Deployment memory d) {
@@ -180,6 +186,8 @@ contract Deploy is Script {
 
         d.portfolioManager = new AgentPortfolioManager(address(d.accessManager), d.amm, d.oracle);
         d.coordinator = new MultiAgentCoordinator(address(d.accessManager), d.amm, d.oracle);
+        d.optionPriceSource = new OracleOptionPriceSource(d.oracle, d.volatilityFeed, d.amm, address(d.aitbc));
+        d.derivatives = new AIPowerDerivatives(address(d.accessManager), d.optionPriceSource);
 
         _wireRoles(d, holders, deployer);
         _handOver(d, deployer, holders.admin);
@@ -194,6 +202,7 @@ contract Deploy is Script {
         manager.labelRole(Roles.REPUTATION_GRANTER, "REPUTATION_GRANTER");
         manager.labelRole(Roles.FARM_OPERATOR, "FARM_OPERATOR");
         manager.labelRole(Roles.VOLATILITY_KEEPER, "VOLATILITY_KEEPER");
+        manager.labelRole(Roles.OPTIONS_LISTER, "OPTIONS_LISTER");
 
         bytes4[] memory pausing = new bytes4[](2);
         pausing[0] = AIServiceAMM.pause.selector;
@@ -211,6 +220,9 @@ contract Deploy is Script {
         pausing[0] = MultiAgentCoordinator.pause.selector;
         pausing[1] = MultiAgentCoordinator.unpause.selector;
         manager.setTargetFunctionRole(address(d.coordinator), pausing, Roles.GUARDIAN);
+        pausing[0] = AIPowerDerivatives.pause.selector;
+        pausing[1] = AIPowerDerivatives.unpause.selector;
+        manager.setTargetFunctionRole(address(d.derivatives), pausing, Roles.GUARDIAN);
 
         bytes4[] memory single = new bytes4[](1);
         single[0] = AIServiceAMM.setFee.selector;
@@ -219,6 +231,8 @@ contract Deploy is Script {
         manager.setTargetFunctionRole(address(d.farm), single, Roles.APY_KEEPER);
         single[0] = VolatilityFeed.setVolatility.selector;
         manager.setTargetFunctionRole(address(d.volatilityFeed), single, Roles.VOLATILITY_KEEPER);
+        single[0] = AIPowerDerivatives.createSeries.selector;
+        manager.setTargetFunctionRole(address(d.derivatives), single, Roles.OPTIONS_LISTER);
 
         bytes4[] memory farmOperations = new bytes4[](3);
         farmOperations[0] = AIPowerYieldFarm.createPool.selector;
@@ -260,6 +274,11 @@ contract Deploy is Script {
             holders.volatilityKeeper == address(0) ? address(d.timelock) : holders.volatilityKeeper,
             0
         );
+        manager.grantRole(
+            Roles.OPTIONS_LISTER,
+            holders.optionsLister == address(0) ? address(d.timelock) : holders.optionsLister,
+            0
+        );
     }
 
     /// @dev The Governor alone proposes and cancels; anyone may execute what is ready (the timelock's delay is
@@ -287,6 +306,7 @@ contract Deploy is Script {
         holders.minter = vm.envOr("MINTER", address(0));
         holders.reputationGranter = vm.envOr("REPUTATION_GRANTER", address(0));
         holders.volatilityKeeper = vm.envOr("VOLATILITY_KEEPER", address(0));
+        holders.optionsLister = vm.envOr("OPTIONS_LISTER", address(0));
         holders.admin = vm.envOr("ADMIN", address(0));
         if (holders.admin != address(0) && (block.chainid < 31_337 || block.chainid >= 31_500)) {
             revert LocalAdminOnly(block.chainid);
@@ -326,8 +346,10 @@ contract Deploy is Script {
         vm.serializeAddress(contracts, "ComputePriceOracle", address(d.oracle));
         vm.serializeAddress(contracts, "VolatilityFeed", address(d.volatilityFeed));
         vm.serializeAddress(contracts, "AgentPortfolioManager", address(d.portfolioManager));
+        vm.serializeAddress(contracts, "MultiAgentCoordinator", address(d.coordinator));
+        vm.serializeAddress(contracts, "OracleOptionPriceSource", address(d.optionPriceSource));
         string memory contractsJson =
-            vm.serializeAddress(contracts, "MultiAgentCoordinator", address(d.coordinator));
+            vm.serializeAddress(contracts, "AIPowerDerivatives", address(d.derivatives));
 
         string memory root = "root";
         vm.serializeUint(root, "chainId", block.chainid);

@@ -23,6 +23,8 @@ export type Deployment = {
     VolatilityFeed: Address;
     AgentPortfolioManager: Address;
     MultiAgentCoordinator: Address;
+    OracleOptionPriceSource: Address;
+    AIPowerDerivatives: Address;
   };
 };
 
@@ -42,6 +44,8 @@ const contractNames = [
   "VolatilityFeed",
   "AgentPortfolioManager",
   "MultiAgentCoordinator",
+  "OracleOptionPriceSource",
+  "AIPowerDerivatives",
 ] as const;
 
 /** Reads and checks the deployment of `chainId` under `dir`; a missing or wrong file is a config error. */

@@ -13,7 +13,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IAIPowerDerivatives} from "../interfaces/IAIPowerDerivatives.sol";
 import {IOptionPriceSource} from "../interfaces/IOptionPriceSource.sol";
-import {PricingSeam} from "./PricingSeam.sol";
+import {BlackScholes} from "../libraries/BlackScholes.sol";
 
 /// @title AIPowerDerivatives
 /// @notice European cash-settled options on a compute-price index: series, writers' vaults (fully collateralized or
@@ -24,7 +24,7 @@ import {PricingSeam} from "./PricingSeam.sol";
 /// collateral/short), a series keeps its hot totals (short, locked collateral) in one slot and its post-expiry
 /// totals (pot, bad debt) in another. Token decimals enter in one function, {_toCollateral}. Every price comes from
 /// the price source's time-weighted index or its immutable settlement price, never from a spot price; every premium
-/// and delta goes through {PricingSeam}.
+/// and delta is Black–Scholes ({BlackScholes}) at the index price and the underlying's governed volatility.
 contract AIPowerDerivatives is
     IAIPowerDerivatives,
     ERC6909,
@@ -87,7 +87,8 @@ contract AIPowerDerivatives is
         uint8 underlyingDecimals = IERC20Metadata(p.underlying).decimals();
         uint8 quoteDecimals = IERC20Metadata(p.quote).decimals();
         if (underlyingDecimals > 18 || quoteDecimals > 18) revert InvalidSeries();
-        // fails closed: a series whose index cannot be priced now is not listed
+        // fails closed: a series whose pool, expiry or index the price source cannot serve is not listed
+        priceSource.checkSeries(p.underlyingPoolId, p.underlying, p.quote, p.expiry);
         priceSource.indexPriceWad(p.underlyingPoolId);
 
         seriesId = _seriesCount++;
@@ -456,18 +457,24 @@ contract AIPowerDerivatives is
     function calculatePremium(uint256 seriesId) external view returns (uint256) {
         Series storage s = _knownSeries(seriesId);
         (uint256 spot, uint256 t) = _indexAndTime(s);
-        return PricingSeam.premium(
-            spot, s.strikeWad, t, priceSource.volatilityWad(s.underlyingPoolId), RATE_WAD, s.isCall
-        );
+        return _premiumWad(s, spot, t);
     }
 
     /// @inheritdoc IAIPowerDerivatives
     function delta(uint256 seriesId) external view returns (int256) {
         Series storage s = _knownSeries(seriesId);
         (uint256 spot, uint256 t) = _indexAndTime(s);
-        return PricingSeam.delta(
-            spot, s.strikeWad, t, priceSource.volatilityWad(s.underlyingPoolId), RATE_WAD, s.isCall
-        );
+        uint256 strike = s.strikeWad;
+        bool isCall = s.isCall;
+        // At expiry an option's value moves one for one with the index on its money side, not at all on the other.
+        if (t == 0) {
+            if (isCall) return spot > strike ? int256(WAD) : int256(0);
+            return strike > spot ? -int256(WAD) : int256(0);
+        }
+        return
+            BlackScholes.delta(
+                spot, strike, t, priceSource.volatilityWad(s.underlyingPoolId), RATE_WAD, isCall
+            );
     }
 
     // ─── Internal: lookups ────────────────────────────────────────────────────────────────────
@@ -669,15 +676,26 @@ contract AIPowerDerivatives is
         return Math.mulDiv(tau, down, WAD, Math.Rounding.Ceil) + strike - down;
     }
 
-    /// @dev An option's value per whole unit in collateral (wad), from the pricing seam at the index price.
+    /// @dev An option's value per whole unit in collateral (wad), Black–Scholes at the index price.
     function _valuePerUnitWad(Series storage s, uint256 spot, uint256 t) internal view returns (uint256) {
-        bool isCall = s.isCall;
-        uint256 premiumWad = PricingSeam.premium(
-            spot, s.strikeWad, t, priceSource.volatilityWad(s.underlyingPoolId), RATE_WAD, isCall
-        );
-        if (!isCall) return premiumWad;
+        uint256 premiumWad = _premiumWad(s, spot, t);
+        if (!s.isCall) return premiumWad;
         // a call is worth premium / S underlying, at most one unit
         return spot == 0 ? 0 : Math.min(WAD, Math.mulDiv(premiumWad, WAD, spot));
+    }
+
+    /// @dev Black–Scholes premium of one whole unit in quote (wad) at the index price and the underlying's governed
+    /// volatility; at expiry (no time left, where the formula has no meaning) the intrinsic value.
+    function _premiumWad(Series storage s, uint256 spot, uint256 t) internal view returns (uint256) {
+        uint256 strike = s.strikeWad;
+        bool isCall = s.isCall;
+        if (t == 0) {
+            if (isCall) return spot > strike ? spot - strike : 0;
+            return strike > spot ? strike - spot : 0;
+        }
+        return BlackScholes.premium(
+            spot, strike, t, priceSource.volatilityWad(s.underlyingPoolId), RATE_WAD, isCall
+        );
     }
 
     function _discount(uint256 start) internal view returns (uint256) {

@@ -31,7 +31,7 @@ import {IOptionPriceSource} from "./IOptionPriceSource.sol";
 ///
 /// Liquidation (a Dutch auction as Gamma's). The auction of an under-water vault starts when anyone calls
 /// {startLiquidation} or {liquidate}; the discount grows from 5 % by 20 % an hour up to 25 %. A liquidator burns
-/// `amount` options of the series it holds and receives their value V (the pricing seam's premium at the index
+/// `amount` options of the series it holds and receives their value V (the Black–Scholes premium at the index
 /// price) grossed up by the discount, V / (1 − discount), capped at the vault's collateral per option. The auction
 /// ends when a liquidation leaves the vault empty or above water, when a deposit or burn brings it above water, or
 /// when anyone calls {startLiquidation} after the price recovered; until then a recovered vault keeps its start time

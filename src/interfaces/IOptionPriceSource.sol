@@ -23,4 +23,11 @@ interface IOptionPriceSource {
 
     /// @notice Annualized volatility of the underlying (wad, 1e18 = 100 %).
     function volatilityWad(uint256 underlyingPoolId) external view returns (uint256);
+
+    /// @notice Reverts unless a series on `underlying` in `quote` expiring at `expiry` can be priced and settled
+    /// from `underlyingPoolId`: the pool pairs exactly these tokens, and a settlement price at `expiry` can be
+    /// fixed (a series whose expiry could never settle would lock its collateral for good).
+    function checkSeries(uint256 underlyingPoolId, address underlying, address quote, uint256 expiry)
+        external
+        view;
 }

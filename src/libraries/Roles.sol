@@ -20,4 +20,6 @@ library Roles {
     uint64 internal constant FARM_OPERATOR = 6;
     /// @notice May move option-pricing volatility (VolatilityFeed) inside governance-set bounds.
     uint64 internal constant VOLATILITY_KEEPER = 7;
+    /// @notice May list option series on AIPowerDerivatives (a series' pool, strike and expiry).
+    uint64 internal constant OPTIONS_LISTER = 8;
 }

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IAIPowerDerivatives} from "../../src/interfaces/IAIPowerDerivatives.sol";
+import {BlackScholes} from "../../src/libraries/BlackScholes.sol";
 import {DerivativesTestBase} from "./DerivativesTestBase.sol";
 
 /// @notice Margined vaults under water: the Dutch auction's discount, partial liquidation, its refusals.
@@ -37,8 +38,9 @@ contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
         uint256 before = usdc.balanceOf(carol);
         vm.prank(carol);
         uint256 paid = dv.liquidate(vaultId, 5 * ONE);
-        // value 0.2 usdc each (placeholder: intrinsic), / (1 − 5 %)
-        assertEq(paid, uint256(5 * 0.2e6) * 1e18 / 0.95e18);
+        // the Black–Scholes value at the index (above the 0.2 intrinsic: a month left), / (1 − 5 %)
+        assertGt(_putValueUsdc(1.8e18), 0.2e6);
+        assertApproxEqAbs(paid, 5 * _putValueUsdc(1.8e18) * 1e18 / 0.95e18, 5);
         assertEq(usdc.balanceOf(carol), before + paid);
         IAIPowerDerivatives.Vault memory v = dv.getVault(vaultId);
         assertEq(v.short, 5 * ONE);
@@ -60,7 +62,7 @@ contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
         assertEq(dv.liquidationDiscount(vaultId), 0.25e18);
         vm.prank(carol);
         uint256 paid = dv.liquidate(vaultId, ONE);
-        assertEq(paid, uint256(0.2e6) * 1e18 / 0.75e18);
+        assertApproxEqAbs(paid, _putValueUsdc(1.8e18) * 1e18 / 0.75e18, 2);
     }
 
     function test_liquidate_cappedAtCollateralShare() public {
@@ -148,8 +150,15 @@ contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
         uint256 before = gpu.balanceOf(carol);
         vm.prank(carol);
         uint256 paid = dv.liquidate(callVault, ONE);
-        // value (3 − 2.5) / 3 underlying, / 0.95
-        assertApproxEqAbs(paid, uint256(1e18) / 6 * 1e18 / 0.95e18, 10);
+        // the call's Black–Scholes value in underlying (premium / spot, above the intrinsic (3 − 2.5) / 3), / 0.95
+        uint256 valueGpu =
+            BlackScholes.premium(3e18, CALL_STRIKE, expiry - block.timestamp, 0.8e18, 0, true) * 1e18 / 3e18;
+        assertGt(valueGpu, uint256(1e18) / 6);
+        // … capped at the vault's collateral per option (its margin, set at the old price, is less by now)
+        uint256 collateralPerOption = dv.getVault(callVault).collateral + paid;
+        collateralPerOption /= 10;
+        assertLt(collateralPerOption, valueGpu * 1e18 / 0.95e18);
+        assertApproxEqAbs(paid, collateralPerOption, 10);
         assertEq(gpu.balanceOf(carol), before + paid);
     }
 
@@ -189,5 +198,10 @@ contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
         vm.prank(carol);
         vm.expectRevert();
         dv.liquidate(vaultId, ONE);
+    }
+
+    /// @dev One put's Black–Scholes value in usdc units (6 decimals) at `spot`, with the series' time and volatility.
+    function _putValueUsdc(uint256 spot) internal view returns (uint256) {
+        return BlackScholes.premium(spot, PUT_STRIKE, expiry - block.timestamp, 0.8e18, 0, false) / 1e12;
     }
 }

@@ -6,6 +6,7 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 import {IAIPowerDerivatives} from "../../src/interfaces/IAIPowerDerivatives.sol";
 import {AIPowerDerivatives} from "../../src/derivatives/AIPowerDerivatives.sol";
+import {BlackScholes} from "../../src/libraries/BlackScholes.sol";
 import {MockPriceSource} from "./MockPriceSource.sol";
 import {DerivativesTestBase} from "./DerivativesTestBase.sol";
 
@@ -296,19 +297,39 @@ contract AIPowerDerivativesVaultsTest is DerivativesTestBase {
         new AIPowerDerivatives(address(manager), MockPriceSource(address(0)));
     }
 
-    // ─── Pricing seam ─────────────────────────────────────────────────────────────────────────
+    function test_createSeries_refusedWhenThePriceSourceCannotServeIt() public {
+        source.setRefuseSeries(true);
+        vm.expectRevert(abi.encodeWithSelector(MockPriceSource.SeriesRefused.selector, POOL));
+        dv.createSeries(_params(PUT_STRIKE, expiry + 1 days, false));
+    }
 
-    function test_calculatePremiumAndDelta_goThroughTheSeam() public {
-        // placeholder: intrinsic value at the index price
-        assertEq(dv.calculatePremium(putId), 0);
+    // ─── Pricing ──────────────────────────────────────────────────────────────────────────────
+
+    function test_calculatePremiumAndDelta_areBlackScholesAtTheIndexPriceAndGovernedVolatility() public {
         source.setIndexPrice(POOL, 1.5e18);
+        uint256 t = expiry - block.timestamp;
+        assertEq(dv.calculatePremium(putId), BlackScholes.premium(1.5e18, PUT_STRIKE, t, 0.8e18, 0, false));
+        assertEq(dv.delta(putId), BlackScholes.delta(1.5e18, PUT_STRIKE, t, 0.8e18, 0, false));
+        // worth more than its intrinsic value before expiry (time value), and a put's delta is negative
+        assertGt(dv.calculatePremium(putId), 0.5e18);
+        assertLt(dv.delta(putId), 0);
+        source.setVolatility(POOL, 1.6e18);
+        assertEq(dv.calculatePremium(callId), BlackScholes.premium(1.5e18, CALL_STRIKE, t, 1.6e18, 0, true));
+        assertGt(dv.delta(callId), 0);
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.UnknownSeries.selector, 9));
+        dv.calculatePremium(9);
+    }
+
+    function test_calculatePremiumAndDelta_atExpiryAreIntrinsic() public {
+        source.setIndexPrice(POOL, 1.5e18);
+        vm.warp(expiry);
         assertEq(dv.calculatePremium(putId), 0.5e18);
         assertEq(dv.delta(putId), -1e18);
+        assertEq(dv.calculatePremium(callId), 0);
+        assertEq(dv.delta(callId), 0);
         source.setIndexPrice(POOL, 3e18);
         assertEq(dv.calculatePremium(callId), 0.5e18);
         assertEq(dv.delta(callId), 1e18);
-        vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.UnknownSeries.selector, 9));
-        dv.calculatePremium(9);
     }
 
     function _sqrtWad(uint256 x) internal pure returns (uint256 y) {

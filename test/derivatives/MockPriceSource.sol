@@ -9,12 +9,19 @@ contract MockPriceSource is IOptionPriceSource {
     error CannotPrice(uint256 poolId);
     error NotExpired(uint256 expiry);
     error AlreadyFinalized(uint256 poolId, uint256 expiry);
+    error SeriesRefused(uint256 poolId);
 
     mapping(uint256 poolId => uint256) public index;
     mapping(uint256 poolId => uint256) public vol;
     mapping(uint256 poolId => mapping(uint256 expiry => uint256)) internal _settlement;
     mapping(uint256 poolId => mapping(uint256 expiry => bool)) internal _finalized;
     mapping(uint256 poolId => mapping(uint256 expiry => uint256)) internal _preset;
+    /// @notice When set, {checkSeries} refuses every series (as the real source does for a mismatched pool).
+    bool public refuseSeries;
+
+    function setRefuseSeries(bool refuse) external {
+        refuseSeries = refuse;
+    }
 
     function setIndexPrice(uint256 poolId, uint256 priceWad) external {
         index[poolId] = priceWad;
@@ -52,5 +59,9 @@ contract MockPriceSource is IOptionPriceSource {
 
     function volatilityWad(uint256 poolId) external view returns (uint256) {
         return vol[poolId];
+    }
+
+    function checkSeries(uint256 poolId, address, address, uint256) external view {
+        if (refuseSeries) revert SeriesRefused(poolId);
     }
 }

@@ -17,6 +17,7 @@ import {ComputePriceOracle} from "../../src/oracle/ComputePriceOracle.sol";
 import {VolatilityFeed} from "../../src/oracle/VolatilityFeed.sol";
 import {AgentPortfolioManager} from "../../src/portfolio/AgentPortfolioManager.sol";
 import {MultiAgentCoordinator} from "../../src/coordination/MultiAgentCoordinator.sol";
+import {AIPowerDerivatives} from "../../src/derivatives/AIPowerDerivatives.sol";
 
 /// @notice Runs the real deploy script (`run()`, broadcasting as PRIVATE_KEY) and checks who can do what.
 contract DeployTest is Test {
@@ -99,7 +100,8 @@ contract DeployTest is Test {
         assertTrue(
             _has(manager, Roles.VOLATILITY_KEEPER, timelock), "volatility keeper defaults to the timelock"
         );
-        for (uint64 role; role <= Roles.VOLATILITY_KEEPER; ++role) {
+        assertTrue(_has(manager, Roles.OPTIONS_LISTER, timelock), "options lister defaults to the timelock");
+        for (uint64 role; role <= Roles.OPTIONS_LISTER; ++role) {
             assertFalse(_has(manager, role, deployer), "the deployer keeps no role");
         }
         assertEq(d.amm.treasury(), timelock, "treasury defaults to the timelock");
@@ -204,6 +206,23 @@ contract DeployTest is Test {
         assertEq(vm.parseJsonAddress(json, ".contracts.VolatilityFeed"), address(d.volatilityFeed));
         assertEq(vm.parseJsonAddress(json, ".contracts.AgentPortfolioManager"), address(d.portfolioManager));
         assertEq(vm.parseJsonAddress(json, ".contracts.MultiAgentCoordinator"), address(d.coordinator));
+        // Options: priced from the oracle and the feed in AITBC; the guardian pauses new positions, the lister lists.
+        assertEq(
+            vm.parseJsonAddress(json, ".contracts.OracleOptionPriceSource"), address(d.optionPriceSource)
+        );
+        assertEq(vm.parseJsonAddress(json, ".contracts.AIPowerDerivatives"), address(d.derivatives));
+        assertEq(address(d.derivatives.priceSource()), address(d.optionPriceSource));
+        assertEq(address(d.optionPriceSource.oracle()), address(d.oracle));
+        assertEq(address(d.optionPriceSource.volatilityFeed()), address(d.volatilityFeed));
+        assertEq(d.optionPriceSource.quote(), address(d.aitbc));
+        assertEq(
+            manager.getTargetFunctionRole(address(d.derivatives), AIPowerDerivatives.pause.selector),
+            Roles.GUARDIAN
+        );
+        assertEq(
+            manager.getTargetFunctionRole(address(d.derivatives), AIPowerDerivatives.createSeries.selector),
+            Roles.OPTIONS_LISTER
+        );
         assertEq(
             manager.getTargetFunctionRole(address(d.coordinator), MultiAgentCoordinator.pause.selector),
             Roles.GUARDIAN
