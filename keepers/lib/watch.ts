@@ -121,3 +121,8 @@ export class LogWatcher {
     await this.#running;
   }
 }
+
+/** Who made an on-chain update, by its `updatedBy` argument: this keeper's account or anyone else. */
+export function updatedBy(by: unknown, account: string): "keeper" | "other" {
+  return String(by).toLowerCase() === account.toLowerCase() ? "keeper" : "other";
+}
