@@ -12,7 +12,7 @@ import { aiPowerYieldFarmAbi } from "../../generated/abis.js";
 import { isEntrypoint, runKeeperMain } from "../lib/process.js";
 import { connectChain, startKeeper, type KeeperStartOptions } from "../lib/runtime.js";
 import { TxManager, txPolicyFrom, type TxHooks } from "../lib/tx/sender.js";
-import { LogWatcher, updatedBy } from "../lib/watch.js";
+import { LogWatcher, logUpdates } from "../lib/watch.js";
 import { loadApyKeeperConfig, type ApyKeeperConfig } from "./config.js";
 import { percent } from "./decide.js";
 import { apyMigrations, DecisionLog } from "./decisions.js";
@@ -81,18 +81,12 @@ export function startApyKeeper(
         fromBlock: BigInt(deployment.startBlock),
         pollingIntervalMs: config.pollingIntervalMs,
         metrics,
-        onLogs(logs) {
-          for (const l of logs) {
-            const by = updatedBy(l.args.updatedBy, clients.account.address);
-            apyMetrics.rateUpdatesSeen.inc({ by });
-            watchLog.info("reward rate updated on chain", {
-              ...l.args,
-              by,
-              blockNumber: l.blockNumber,
-              hash: l.transactionHash,
-            });
-          }
-        },
+        onLogs: logUpdates({
+          account: clients.account.address,
+          counter: apyMetrics.rateUpdatesSeen,
+          log: watchLog,
+          message: "reward rate updated on chain",
+        }),
       });
 
       return {

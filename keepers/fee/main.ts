@@ -11,7 +11,7 @@ import { aiServiceAmmAbi } from "../../generated/abis.js";
 import { isEntrypoint, runKeeperMain } from "../lib/process.js";
 import { connectChain, startKeeper, type KeeperStartOptions } from "../lib/runtime.js";
 import { TxManager, txPolicyFrom, type TxHooks } from "../lib/tx/sender.js";
-import { LogWatcher, updatedBy } from "../lib/watch.js";
+import { LogWatcher, logUpdates } from "../lib/watch.js";
 import { loadFeeKeeperConfig, type FeeKeeperConfig } from "./config.js";
 import { DecisionLog, feeMigrations } from "./decisions.js";
 import { IndexerClient } from "./indexer.js";
@@ -81,18 +81,12 @@ export function startFeeKeeper(
         fromBlock: BigInt(deployment.startBlock),
         pollingIntervalMs: config.pollingIntervalMs,
         metrics,
-        onLogs(logs) {
-          for (const l of logs) {
-            const by = updatedBy(l.args.updatedBy, clients.account.address);
-            feeMetrics.feeUpdatesSeen.inc({ by });
-            watchLog.info("fee updated on chain", {
-              ...l.args,
-              by,
-              blockNumber: l.blockNumber,
-              hash: l.transactionHash,
-            });
-          }
-        },
+        onLogs: logUpdates({
+          account: clients.account.address,
+          counter: feeMetrics.feeUpdatesSeen,
+          log: watchLog,
+          message: "fee updated on chain",
+        }),
       });
 
       return {
