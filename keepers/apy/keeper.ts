@@ -4,6 +4,7 @@ import { aiPowerYieldFarmAbi } from "../../generated/abis.js";
 import type { Health } from "../lib/health.js";
 import type { Logger } from "../lib/log.js";
 import type { Metrics } from "../lib/metrics.js";
+import { actOnDecisions } from "../lib/decisions.js";
 import { trackRun } from "../lib/process.js";
 import type { TxManager, TxOutcome } from "../lib/tx/sender.js";
 import { readFarmPools } from "./chain.js";
@@ -100,66 +101,50 @@ export function runOnce(ctx: ApyKeeperContext): Promise<TickResult> {
     }
 
     const decisions = decide({ now: chain.now, policy: ctx.policy, pools: chain.pools });
-    const results: TickResult["decisions"] = [];
     for (const decision of decisions) {
-      const pool = chain.pools.find((p) => p.poolId === decision.poolId)!;
       const labels = { pool: decision.poolId.toString() };
       if (decision.utilization !== null) ctx.apyMetrics.utilization.set(labels, decision.utilization);
       if (decision.targetApy !== null) ctx.apyMetrics.targetApy.set(labels, fraction(decision.targetApy));
-      const intentId =
-        decision.kind === "set-rate"
-          ? apyIntentId(ctx.chainId, ctx.farm, decision.poolId, pool.lastRateUpdate)
-          : undefined;
-      const fields = {
-        poolId: decision.poolId,
-        action: decision.kind,
-        skip: decision.kind === "skip" ? decision.skip : undefined,
-        totalStaked: decision.totalStaked,
-        targetStake: decision.targetStake,
-        currentApy: decision.currentApy,
-        targetApy: decision.targetApy,
-        oldRate: decision.oldRate,
-        desiredRate: decision.desiredRate,
-        clampedRate: decision.clampedRate,
-        maxAffordableRate: decision.maxAffordableRate,
-        newRate: decision.kind === "set-rate" ? decision.newRate : undefined,
-        intentId,
-      };
-      log.info(`decision: ${decision.reason}`, fields);
-      const id = ctx.decisions.record(decision, {
-        chainId: ctx.chainId,
-        blockNumber: chain.blockNumber,
-        blockTimestamp: chain.now,
-        intentId,
-      });
-      ctx.apyMetrics.decisions.inc({
-        action: decision.kind,
-        reason: decision.kind === "skip" ? decision.skip : "",
-      });
-
-      if (decision.kind !== "set-rate") {
-        results.push(decision);
-        continue;
-      }
-      const outcome = await ctx.tx.send({
-        intentId: intentId!,
+    }
+    const results = await actOnDecisions({
+      decisions,
+      write: "set-rate",
+      noun: "rate",
+      journal: ctx.decisions,
+      counter: ctx.apyMetrics.decisions,
+      tx: ctx.tx,
+      log,
+      chain: { chainId: ctx.chainId, blockNumber: chain.blockNumber, now: chain.now },
+      intentId: (d) =>
+        apyIntentId(
+          ctx.chainId,
+          ctx.farm,
+          d.poolId,
+          chain.pools.find((p) => p.poolId === d.poolId)!.lastRateUpdate,
+        ),
+      fields: (d) => ({
+        poolId: d.poolId,
+        action: d.kind,
+        skip: d.kind === "skip" ? d.skip : undefined,
+        totalStaked: d.totalStaked,
+        targetStake: d.targetStake,
+        currentApy: d.currentApy,
+        targetApy: d.targetApy,
+        oldRate: d.oldRate,
+        desiredRate: d.desiredRate,
+        clampedRate: d.clampedRate,
+        maxAffordableRate: d.maxAffordableRate,
+        newRate: d.kind === "set-rate" ? d.newRate : undefined,
+      }),
+      call: (d) => ({
         address: ctx.farm,
         abi: aiPowerYieldFarmAbi,
         functionName: "setRewardRate",
-        args: [decision.poolId, decision.newRate],
-        label: `setRewardRate(pool ${decision.poolId}: ${decision.oldRate} → ${decision.newRate})`,
-      });
-      ctx.decisions.attachTx(id, outcome);
-      if (outcome.status === "mined") ctx.apyMetrics.rewardRate.set(labels, Number(decision.newRate));
-      log.info(`rate write ${outcome.status}`, {
-        ...fields,
-        hash: outcome.hash,
-        resumed: outcome.resumed,
-        note: outcome.reason,
-      });
-      results.push({ ...decision, outcome });
-    }
-    ctx.decisions.prune();
+        args: [d.poolId, d.newRate],
+        label: `setRewardRate(pool ${d.poolId}: ${d.oldRate} → ${d.newRate})`,
+      }),
+      onMined: (d) => ctx.apyMetrics.rewardRate.set({ pool: d.poolId.toString() }, Number(d.newRate)),
+    });
     return { blockNumber: chain.blockNumber, decisions: results };
   });
 }

@@ -14,13 +14,9 @@ import type { BridgeRequest } from "../lib/bridge.js";
 import { createChainClients } from "../lib/clients.js";
 import { readDeployment } from "../lib/deployments.js";
 import { ConfigError } from "../lib/errors.js";
-import { Health } from "../lib/health.js";
-import { startHttpServer } from "../lib/http.js";
-import { createLogger } from "../lib/log.js";
-import { createMetrics } from "../lib/metrics.js";
+import type { Logger } from "../lib/log.js";
 import { isEntrypoint, runKeeperMain } from "../lib/process.js";
-import { scheduleTask } from "../lib/schedule.js";
-import { openStore } from "../lib/store/store.js";
+import { startKeeper, type KeeperStartOptions } from "../lib/runtime.js";
 import { LogWatcher } from "../lib/watch.js";
 import { createAttesterMetrics, runOnce, type AttesterChain, type AttesterContext } from "./attester.js";
 import { loadAttesterConfig, type AttesterConfig } from "./config.js";
@@ -37,11 +33,8 @@ export type RunningAttester = {
 
 const signerKey = "bridge-attester:signer";
 
-export async function startBridgeAttester(
-  config: AttesterConfig,
-  options: { writeLog?: (line: string) => void; runAtStart?: boolean; watch?: boolean } = {},
-): Promise<RunningAttester> {
-  const log = createLogger({ keeper: "bridge-attester", level: config.logLevel, write: options.writeLog });
+/** Every chain of CHAINS: its deployment and a client, checked to serve that chain when it answers. */
+async function connectChains(config: AttesterConfig, log: Logger) {
   const chains = new Map<number, AttesterChain>();
   let account: AttesterContext["account"] | undefined;
   for (const endpoint of config.chains) {
@@ -75,136 +68,120 @@ export async function startBridgeAttester(
       client: clients.publicClient,
     });
   }
+  return { chains, account: account! };
+}
 
-  const store = openStore(config.dbPath, [attesterMigrations]);
-  // One store per validator key: a DB that recorded another key's signatures would lie about what this key signed.
-  const owner = store.getCursor(signerKey);
-  if (owner !== undefined && owner !== account!.address) {
-    store.close();
-    throw new ConfigError(
-      "DB_PATH",
-      `${config.dbPath} belongs to validator ${owner}, not to this key's ${account!.address}`,
-    );
-  }
-  if (owner === undefined) store.setCursor(signerKey, account!.address);
-  const records = new AttesterRecords(store);
-  const metrics = createMetrics("bridge-attester");
-  const attesterMetrics = createAttesterMetrics(metrics.registry);
-  const health = new Health(config.healthMaxAgeSeconds);
-  const ctx: AttesterContext = {
-    chains,
-    account: account!,
-    records,
-    confirmations: BigInt(config.confirmations),
-    signMarginSeconds: BigInt(config.signMarginSeconds),
-    relayers: config.relayerUrls,
-    relayerTimeoutMs: config.relayerTimeoutMs,
-    relayerRetryMs: config.relayerRetryMs,
-    relayerRetryMaxMs: config.relayerRetryMaxMs,
-    dryRun: config.dryRun,
-    log,
-    health,
-    metrics,
-    attesterMetrics,
-    dryRunLogged: new Set(),
-  };
-  if (!config.dryRun) {
-    const added = records.backfillOutbox(config.relayerUrls);
-    if (added > 0)
-      log.info("queued stored attestations for newly configured relayers", { deliveries: added });
-  }
-
-  const watchLog = log.child("watch");
-  for (const chain of chains.values()) {
-    chain.watcher = new LogWatcher({
-      source: "bridge-initiated",
-      client: chain.client,
-      store,
-      log: watchLog,
-      address: chain.bridge,
-      abi: crossChainBridgeAbi,
-      eventName: "BridgeInitiated",
-      fromBlock: chain.startBlock,
-      pollingIntervalMs: config.pollingIntervalMs,
-      metrics,
-      onLogs(logs) {
-        for (const l of logs) {
-          const request = l.args.request as BridgeRequest;
-          const requestId = l.args.requestId as Hex;
-          const added = records.addRequest({
-            requestId,
-            seenOnChainId: chain.chainId,
-            request,
-            blockNumber: l.blockNumber,
-            blockHash: l.blockHash,
-            txHash: l.transactionHash,
-            logIndex: l.logIndex,
-          });
-          if (added)
-            watchLog.info("bridge request seen", {
-              requestId,
-              chainId: chain.chainId,
-              dstChainId: request.dstChainId,
-              amount: request.amount,
-              deadline: request.deadline,
-              blockNumber: l.blockNumber,
-              hash: l.transactionHash,
-            });
-        }
-      },
-    });
-  }
-
-  const http = await startHttpServer({
-    host: config.httpHost,
-    port: config.httpPort,
-    health,
-    registry: metrics.registry,
-    log: log.child("http"),
-    routes: (app) => records.routes(app),
-  });
-
-  const schedule = scheduleTask({
+export function startBridgeAttester(
+  config: AttesterConfig,
+  options: KeeperStartOptions & { watch?: boolean } = {},
+): Promise<RunningAttester> {
+  return startKeeper({
     name: "bridge-attester",
-    expression: config.schedule,
-    task: async () => {
-      await runOnce(ctx).catch(() => undefined); // logged and counted by trackRun; the next tick retries
-    },
-    log,
-  });
-  if (options.watch ?? true) for (const chain of chains.values()) chain.watcher!.start();
-  log.info("bridge attester started", {
-    validator: account!.address,
-    chains: [...chains.values()].map((c) => ({
-      chainId: c.chainId,
-      bridge: c.bridge,
-      startBlock: c.startBlock,
-    })),
-    relayers: config.relayerUrls,
-    confirmations: config.confirmations,
-    signMarginSeconds: config.signMarginSeconds,
-    schedule: config.schedule,
-    dryRun: config.dryRun,
-    db: config.dbPath,
-  });
-  if (options.runAtStart ?? true) void schedule.runNow();
+    title: "bridge attester",
+    config,
+    migrations: [attesterMigrations],
+    ...options,
+    prepare: (log) => connectChains(config, log),
+    build({ log, store, metrics, health }, { chains, account }) {
+      // One store per validator key: a DB that recorded another key's signatures would lie about what this key signed.
+      const owner = store.getCursor(signerKey);
+      if (owner !== undefined && owner !== account.address)
+        throw new ConfigError(
+          "DB_PATH",
+          `${config.dbPath} belongs to validator ${owner}, not to this key's ${account.address}`,
+        );
+      if (owner === undefined) store.setCursor(signerKey, account.address);
+      const records = new AttesterRecords(store);
+      const attesterMetrics = createAttesterMetrics(metrics.registry);
+      const ctx: AttesterContext = {
+        chains,
+        account,
+        records,
+        confirmations: BigInt(config.confirmations),
+        signMarginSeconds: BigInt(config.signMarginSeconds),
+        relayers: config.relayerUrls,
+        relayerTimeoutMs: config.relayerTimeoutMs,
+        relayerRetryMs: config.relayerRetryMs,
+        relayerRetryMaxMs: config.relayerRetryMaxMs,
+        dryRun: config.dryRun,
+        log,
+        health,
+        metrics,
+        attesterMetrics,
+        dryRunLogged: new Set(),
+      };
+      if (!config.dryRun) {
+        const added = records.backfillOutbox(config.relayerUrls);
+        if (added > 0)
+          log.info("queued stored attestations for newly configured relayers", { deliveries: added });
+      }
 
-  let stopped = false;
-  return {
-    port: http.port,
-    url: http.url,
-    ctx,
-    tick: () => schedule.runNow(),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await schedule.stop();
-      for (const chain of chains.values()) await chain.watcher?.stop();
-      await http.close();
-      store.close();
-      log.info("bridge attester stopped");
+      const watchLog = log.child("watch");
+      for (const chain of chains.values()) {
+        chain.watcher = new LogWatcher({
+          source: "bridge-initiated",
+          client: chain.client,
+          store,
+          log: watchLog,
+          address: chain.bridge,
+          abi: crossChainBridgeAbi,
+          eventName: "BridgeInitiated",
+          fromBlock: chain.startBlock,
+          pollingIntervalMs: config.pollingIntervalMs,
+          metrics,
+          onLogs(logs) {
+            for (const l of logs) {
+              const request = l.args.request as BridgeRequest;
+              const requestId = l.args.requestId as Hex;
+              const added = records.addRequest({
+                requestId,
+                seenOnChainId: chain.chainId,
+                request,
+                blockNumber: l.blockNumber,
+                blockHash: l.blockHash,
+                txHash: l.transactionHash,
+                logIndex: l.logIndex,
+              });
+              if (added)
+                watchLog.info("bridge request seen", {
+                  requestId,
+                  chainId: chain.chainId,
+                  dstChainId: request.dstChainId,
+                  amount: request.amount,
+                  deadline: request.deadline,
+                  blockNumber: l.blockNumber,
+                  hash: l.transactionHash,
+                });
+            }
+          },
+        });
+      }
+
+      return {
+        expose: { ctx },
+        routes: (app) => records.routes(app),
+        schedule: { expression: config.schedule, run: () => runOnce(ctx) },
+        // watch: false (tests): the watchers only catch up when a tick asks, and stop() still waits for them.
+        watchers: [...chains.values()].map((c) =>
+          (options.watch ?? true) ? c.watcher! : { start() {}, stop: () => c.watcher!.stop() },
+        ),
+        started: () => ({
+          validator: account.address,
+          chains: [...chains.values()].map((c) => ({
+            chainId: c.chainId,
+            bridge: c.bridge,
+            startBlock: c.startBlock,
+          })),
+          relayers: config.relayerUrls,
+          confirmations: config.confirmations,
+          signMarginSeconds: config.signMarginSeconds,
+          schedule: config.schedule,
+          dryRun: config.dryRun,
+          db: config.dbPath,
+        }),
+      };
     },
-  };
+  });
 }
 
 if (isEntrypoint(import.meta.url)) {

@@ -3,7 +3,12 @@ import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type { Hono } from "hono";
 import type { Hex } from "viem";
-import type { AttestationKind, BridgeRequest } from "../lib/bridge.js";
+import {
+  requestFromStrings,
+  requestToStrings,
+  type AttestationKind,
+  type BridgeRequest,
+} from "../lib/bridge.js";
 import type { Store } from "../lib/store/store.js";
 import * as schema from "./schema.js";
 import {
@@ -32,28 +37,8 @@ export type NewSignature = {
   attestation: string;
 };
 
-export function requestToJson(request: BridgeRequest): Record<keyof BridgeRequest, string> {
-  return Object.fromEntries(
-    Object.entries(request).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : String(v)]),
-  ) as Record<keyof BridgeRequest, string>;
-}
-
-export function requestFromJson(raw: string): BridgeRequest {
-  const r = JSON.parse(raw) as Record<keyof BridgeRequest, string>;
-  return {
-    srcChainId: BigInt(r.srcChainId),
-    dstChainId: BigInt(r.dstChainId),
-    srcBridge: r.srcBridge as Hex,
-    dstBridge: r.dstBridge as Hex,
-    srcToken: r.srcToken as Hex,
-    dstToken: r.dstToken as Hex,
-    sender: r.sender as Hex,
-    recipient: r.recipient as Hex,
-    amount: BigInt(r.amount),
-    deadline: BigInt(r.deadline),
-    nonce: BigInt(r.nonce),
-  };
-}
+/** The request as `attester_requests.request` stores it: JSON with decimal strings. */
+export const requestFromJson = (raw: string): BridgeRequest => requestFromStrings(JSON.parse(raw));
 
 /**
  * The attester's records in the keeper's SQLite store: requests seen, signatures made (the signing rule lives in
@@ -86,7 +71,7 @@ export class AttesterRecords {
         seenOnChainId: r.seenOnChainId,
         srcChainId: r.request.srcChainId.toString(),
         dstChainId: r.request.dstChainId.toString(),
-        request: JSON.stringify(requestToJson(r.request)),
+        request: JSON.stringify(requestToStrings(r.request)),
         deadline: r.request.deadline.toString(),
         blockNumber: Number(r.blockNumber),
         blockHash: r.blockHash,

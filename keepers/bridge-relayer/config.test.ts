@@ -1,42 +1,15 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../lib/errors.js";
+import { configErrorTests } from "../lib/testing/config.js";
 import { loadBridgeRelayerConfig, parseChains } from "./config.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const good = {
   CHAINS: "31420=http://127.0.0.1:8545,31421=http://127.0.0.1:8546",
   PRIVATE_KEY: key,
 };
-
-/** Runs the real entry point as an operator would (`npx tsx keepers/bridge-relayer/main.ts`). */
-function runMain(
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("npx", ["tsx", "keepers/bridge-relayer/main.ts"], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH!,
-        HOME: process.env.HOME ?? "/tmp",
-        npm_config_loglevel: "error",
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stderr, stdout }));
-  });
-}
 
 describe("bridge relayer config", () => {
   it("parses the relayer's settings with documented defaults", () => {
@@ -103,60 +76,49 @@ describe("bridge relayer config", () => {
     expect(c.httpPort).toBe(9999);
   });
 
-  it.each([
-    ["CHAINS", { CHAINS: "" }],
-    ["CHAINS", { CHAINS: "31420=http://127.0.0.1:8545" }],
-    ["CHAINS", { CHAINS: "31420=http://a,31420=http://b" }],
-    ["CHAINS", { CHAINS: "31420=ws://a,31421=http://b" }],
-    ["CHAINS", { CHAINS: "http://a,31421=http://b" }],
-    ["CHAINS", { CHAINS: "0=http://a,31421=http://b" }],
-    ["CHAINS", { CHAINS: "x=http://a,31421=http://b" }],
-    ["CHAINS", { CHAINS: "31420=http://a,,31421=http://b" }],
-    ["PRIVATE_KEY", { PRIVATE_KEY: "0x1234" }],
-    ["PRIVATE_KEY", { PRIVATE_KEY: "" }],
-    ["HTTP_PORT", { HTTP_PORT: "70000" }],
-    ["SCHEDULE", { SCHEDULE: "61 * * * *" }],
-    ["TX_FEE_BUMP_PERCENT", { TX_FEE_BUMP_PERCENT: "5" }],
-    ["TX_STUCK_BLOCKS", { TX_STUCK_BLOCKS: "0" }],
-    ["DRY_RUN", { DRY_RUN: "maybe" }],
-    ["MAX_BODY_BYTES", { MAX_BODY_BYTES: "10" }],
-  ])("rejects a bad %s", (field, patch) => {
-    try {
-      loadBridgeRelayerConfig({ env: { ...good, ...patch } });
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).field).toBe(field);
-    }
-  });
-
-  it("names the problem in words", () => {
-    expect(() => loadBridgeRelayerConfig({ env: { ...good, CHAINS: "1=http://a" } })).toThrowError(
-      "CHAINS: at least two chains are needed, got 1",
-    );
-    expect(() => loadBridgeRelayerConfig({ env: { ...good, CHAINS: "1=http://a,1=http://b" } })).toThrowError(
-      "CHAINS: chain 1 is listed twice",
-    );
-  });
-
-  it("exits 78 with one stderr line naming the field when a setting is bad, never printing the key", async () => {
-    const { code, stderr, stdout } = await runMain({ ...good, CHAINS: "31420=http://127.0.0.1:8545" });
-    expect(code).toBe(78);
-    expect(stderr.split("\n").filter((l) => l.trim() !== "")).toEqual([
-      "config error: CHAINS: at least two chains are needed, got 1 (chainId=url entries, comma-separated (31420=http://a,31421=http://b))",
-    ]);
-    expect(stdout).toBe("");
-    expect(stderr).not.toContain(key.slice(2));
-  });
-
-  it("exits 78 when the deployment of a chain in CHAINS does not exist", async () => {
-    const { code, stderr } = await runMain({
-      ...good,
-      CHAINS: "999998=http://127.0.0.1:1,999999=http://127.0.0.1:1",
-      DB_PATH: "/tmp/unused-bridge-relayer.sqlite",
-    });
-    expect(code).toBe(78);
-    expect(stderr.trim().split("\n")).toHaveLength(1);
-    expect(stderr).toMatch(/^config error: DEPLOYMENTS_DIR: cannot read the deployment of chain 999998/);
+  configErrorTests({
+    main: "keepers/bridge-relayer/main.ts",
+    load: loadBridgeRelayerConfig,
+    good,
+    key,
+    rejects: [
+      ["CHAINS", { CHAINS: "" }],
+      ["CHAINS", { CHAINS: "31420=http://127.0.0.1:8545" }],
+      ["CHAINS", { CHAINS: "31420=http://a,31420=http://b" }],
+      ["CHAINS", { CHAINS: "31420=ws://a,31421=http://b" }],
+      ["CHAINS", { CHAINS: "http://a,31421=http://b" }],
+      ["CHAINS", { CHAINS: "0=http://a,31421=http://b" }],
+      ["CHAINS", { CHAINS: "x=http://a,31421=http://b" }],
+      ["CHAINS", { CHAINS: "31420=http://a,,31421=http://b" }],
+      ["PRIVATE_KEY", { PRIVATE_KEY: "0x1234" }],
+      ["PRIVATE_KEY", { PRIVATE_KEY: "" }],
+      ["HTTP_PORT", { HTTP_PORT: "70000" }],
+      ["SCHEDULE", { SCHEDULE: "61 * * * *" }],
+      ["TX_FEE_BUMP_PERCENT", { TX_FEE_BUMP_PERCENT: "5" }],
+      ["TX_STUCK_BLOCKS", { TX_STUCK_BLOCKS: "0" }],
+      ["DRY_RUN", { DRY_RUN: "maybe" }],
+      ["MAX_BODY_BYTES", { MAX_BODY_BYTES: "10" }],
+    ],
+    messages: [
+      [{ CHAINS: "1=http://a" }, "CHAINS: at least two chains are needed, got 1"],
+      [{ CHAINS: "1=http://a,1=http://b" }, "CHAINS: chain 1 is listed twice"],
+    ],
+    exits: [
+      {
+        when: "a setting is bad",
+        env: { ...good, CHAINS: "31420=http://127.0.0.1:8545" },
+        stderr:
+          "config error: CHAINS: at least two chains are needed, got 1 (chainId=url entries, comma-separated (31420=http://a,31421=http://b))",
+      },
+      {
+        when: "the deployment of a chain in CHAINS does not exist",
+        env: {
+          ...good,
+          CHAINS: "999998=http://127.0.0.1:1,999999=http://127.0.0.1:1",
+          DB_PATH: "/tmp/unused-bridge-relayer.sqlite",
+        },
+        stderr: /^config error: DEPLOYMENTS_DIR: cannot read the deployment of chain 999998/,
+      },
+    ],
   });
 });

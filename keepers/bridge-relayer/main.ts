@@ -12,13 +12,9 @@
 import { checkChainId, createChainClients } from "../lib/clients.js";
 import { readDeployment } from "../lib/deployments.js";
 import { ConfigError } from "../lib/errors.js";
-import { Health } from "../lib/health.js";
-import { startHttpServer } from "../lib/http.js";
-import { createLogger } from "../lib/log.js";
-import { createMetrics } from "../lib/metrics.js";
 import { isEntrypoint, runKeeperMain, trackRun } from "../lib/process.js";
-import { scheduleTask } from "../lib/schedule.js";
-import { openStore, type Store } from "../lib/store/store.js";
+import { startKeeper, type KeeperStartOptions } from "../lib/runtime.js";
+import type { Store } from "../lib/store/store.js";
 import { TxManager, txPolicyFrom, type TxHooks } from "../lib/tx/sender.js";
 import { loadBridgeRelayerConfig, type BridgeRelayerConfig } from "./config.js";
 import { createRelayerMetrics, Relayer, type RelayerChainContext } from "./relayer.js";
@@ -37,133 +33,101 @@ export type RunningBridgeRelayer = {
   stop(): Promise<void>;
 };
 
-export async function startBridgeRelayer(
+export function startBridgeRelayer(
   config: BridgeRelayerConfig,
-  options: { writeLog?: (line: string) => void; hooks?: TxHooks; runAtStart?: boolean } = {},
+  options: KeeperStartOptions & { hooks?: TxHooks } = {},
 ): Promise<RunningBridgeRelayer> {
-  const log = createLogger({ keeper: "bridge-relayer", level: config.logLevel, write: options.writeLog });
-  // Every deployment first: a missing file or address is a config error before anything is opened.
-  const bridges = new Map(
-    config.chains.map((c) => [
-      c.chainId,
-      readDeployment(config.deploymentsDir, c.chainId).contracts.CrossChainBridge,
-    ]),
-  );
-  const store = openStore(config.dbPath, [relayerMigrations]);
-  const requests = new RequestLog(store);
-  const metrics = createMetrics("bridge-relayer");
-  const relayerMetrics = createRelayerMetrics(metrics.registry);
-  const health = new Health(config.healthMaxAgeSeconds);
-
-  const chains = new Map<number, RelayerChainContext>();
-  try {
-    for (const c of config.chains) {
-      const clients = createChainClients({ ...config, chainId: c.chainId, rpcUrls: c.rpcUrls });
-      try {
-        await checkChainId(clients.publicClient, c.chainId);
-      } catch (error) {
-        if (error instanceof ConfigError)
-          throw new ConfigError("CHAINS", `${c.chainId}: ${error.shortMessage.replace(/^RPC_URLS: /, "")}`);
-        log.warn("chain not reachable at start; every run will try again", { chainId: c.chainId, error });
-      }
-      // A request moves to `submitted` the moment its signed transaction is on disk, before any broadcast.
-      const hooks: TxHooks = {
-        onStored: async (attempt) => {
-          const m = /^bridge:(completion|refund):(0x[0-9a-f]{64})$/.exec(attempt.intentId);
-          if (m)
-            requests.update(m[2] as `0x${string}`, {
-              status: "submitted",
-              kind: m[1] as "completion" | "refund",
-              intentId: attempt.intentId,
-              txHash: attempt.hash,
-              reason: "transaction signed and stored",
-            });
-          await options.hooks?.onStored?.(attempt);
-        },
-        onBroadcast: options.hooks?.onBroadcast,
-      };
-      const tx = new TxManager(
-        clients,
-        store,
-        log.child("chain", { chainId: c.chainId }),
-        txPolicyFrom(config),
-        {
-          dryRun: config.dryRun,
-          metrics,
-          hooks,
-        },
-      );
-      chains.set(c.chainId, { chainId: c.chainId, bridge: bridges.get(c.chainId)!, clients, tx });
-    }
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-
-  const relayer = new Relayer({
-    chains,
-    requests,
-    store,
-    log,
-    metrics: relayerMetrics,
-    dryRun: config.dryRun,
-  });
-  relayer.updateGauge();
-
-  let http;
-  try {
-    http = await startHttpServer({
-      host: config.httpHost,
-      port: config.httpPort,
-      health,
-      registry: metrics.registry,
-      log: log.child("http"),
-      routes: relayerRoutes({ relayer, requests, store, maxBodyBytes: config.maxBodyBytes }),
-    });
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-
-  const schedule = scheduleTask({
+  return startKeeper({
     name: "bridge-relayer",
-    expression: config.schedule,
-    task: async () => {
-      await trackRun({ health, metrics, log }, () => relayer.trackAll()).catch(() => undefined);
-    },
-    log,
-  });
-  log.info("bridge relayer started", {
-    chains: [...chains.values()].map((c) => ({ chainId: c.chainId, bridge: c.bridge })),
-    account: chains.values().next().value!.clients.account.address,
-    schedule: config.schedule,
-    dryRun: config.dryRun,
-    db: config.dbPath,
-    url: http.url,
-  });
-  if (options.runAtStart ?? true) void schedule.runNow();
+    title: "bridge relayer",
+    config,
+    migrations: [relayerMigrations],
+    ...options,
+    // Every deployment first: a missing file or address is a config error before anything is opened.
+    prepare: () =>
+      new Map(
+        config.chains.map((c) => [
+          c.chainId,
+          readDeployment(config.deploymentsDir, c.chainId).contracts.CrossChainBridge,
+        ]),
+      ),
+    async build({ log, store, metrics, health }, bridges) {
+      const requests = new RequestLog(store);
+      const relayerMetrics = createRelayerMetrics(metrics.registry);
 
-  let stopped = false;
-  return {
-    port: http.port,
-    url: http.url,
-    relayer,
-    requests,
-    store,
-    chains,
-    tick: () => schedule.runNow(),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      relayer.stop();
-      for (const c of chains.values()) c.tx.stop(); // a write in flight stays pending in the store
-      await schedule.stop();
-      await http.close();
-      await relayer.settled();
-      store.close();
-      log.info("bridge relayer stopped");
+      const chains = new Map<number, RelayerChainContext>();
+      for (const c of config.chains) {
+        const clients = createChainClients({ ...config, chainId: c.chainId, rpcUrls: c.rpcUrls });
+        try {
+          await checkChainId(clients.publicClient, c.chainId);
+        } catch (error) {
+          if (error instanceof ConfigError)
+            throw new ConfigError("CHAINS", `${c.chainId}: ${error.shortMessage.replace(/^RPC_URLS: /, "")}`);
+          log.warn("chain not reachable at start; every run will try again", { chainId: c.chainId, error });
+        }
+        // A request moves to `submitted` the moment its signed transaction is on disk, before any broadcast.
+        const hooks: TxHooks = {
+          onStored: async (attempt) => {
+            const m = /^bridge:(completion|refund):(0x[0-9a-f]{64})$/.exec(attempt.intentId);
+            if (m)
+              requests.update(m[2] as `0x${string}`, {
+                status: "submitted",
+                kind: m[1] as "completion" | "refund",
+                intentId: attempt.intentId,
+                txHash: attempt.hash,
+                reason: "transaction signed and stored",
+              });
+            await options.hooks?.onStored?.(attempt);
+          },
+          onBroadcast: options.hooks?.onBroadcast,
+        };
+        const tx = new TxManager(
+          clients,
+          store,
+          log.child("chain", { chainId: c.chainId }),
+          txPolicyFrom(config),
+          {
+            dryRun: config.dryRun,
+            metrics,
+            hooks,
+          },
+        );
+        chains.set(c.chainId, { chainId: c.chainId, bridge: bridges.get(c.chainId)!, clients, tx });
+      }
+
+      const relayer = new Relayer({
+        chains,
+        requests,
+        store,
+        log,
+        metrics: relayerMetrics,
+        dryRun: config.dryRun,
+      });
+      relayer.updateGauge();
+
+      return {
+        expose: { relayer, requests, store, chains },
+        routes: relayerRoutes({ relayer, requests, store, maxBodyBytes: config.maxBodyBytes }),
+        schedule: {
+          expression: config.schedule,
+          run: () => trackRun({ health, metrics, log }, () => relayer.trackAll()),
+        },
+        stop() {
+          relayer.stop();
+          for (const c of chains.values()) c.tx.stop(); // a write in flight stays pending in the store
+        },
+        settle: () => relayer.settled(),
+        started: (http) => ({
+          chains: [...chains.values()].map((c) => ({ chainId: c.chainId, bridge: c.bridge })),
+          account: chains.values().next().value!.clients.account.address,
+          schedule: config.schedule,
+          dryRun: config.dryRun,
+          db: config.dbPath,
+          url: http.url,
+        }),
+      };
     },
-  };
+  });
 }
 
 if (isEntrypoint(import.meta.url)) {

@@ -1,8 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import type { Address, Hex } from "viem";
-import type { Attestation, AttestationKind, BridgeRequest } from "../lib/bridge.js";
+import type { Hex } from "viem";
+import {
+  requestFromStrings,
+  type Attestation,
+  type AttestationKind,
+  type BridgeRequest,
+} from "../lib/bridge.js";
 import type { Store } from "../lib/store/store.js";
 import * as schema from "./schema.js";
 import {
@@ -21,21 +26,7 @@ export const relayerMigrations = {
 /** Statuses from which a request never moves again. */
 export const finalStatuses: readonly RequestStatus[] = ["completed", "refunded"];
 
-export function requestOfRow(row: BridgeRequestRow): BridgeRequest {
-  return {
-    srcChainId: BigInt(row.srcChainId),
-    dstChainId: BigInt(row.dstChainId),
-    srcBridge: row.srcBridge as Address,
-    dstBridge: row.dstBridge as Address,
-    srcToken: row.srcToken as Address,
-    dstToken: row.dstToken as Address,
-    sender: row.sender as Address,
-    recipient: row.recipient as Address,
-    amount: BigInt(row.amount),
-    deadline: BigInt(row.deadline),
-    nonce: BigInt(row.nonce),
-  };
-}
+export const requestOfRow = (row: BridgeRequestRow): BridgeRequest => requestFromStrings(row);
 
 /**
  * The relayer's records in the keeper's SQLite store: every request it has heard of with its lifecycle, and every

@@ -4,6 +4,7 @@ import { aiServiceAmmAbi } from "../../generated/abis.js";
 import type { Health } from "../lib/health.js";
 import type { Logger } from "../lib/log.js";
 import type { Metrics } from "../lib/metrics.js";
+import { actOnDecisions } from "../lib/decisions.js";
 import { trackRun } from "../lib/process.js";
 import type { TxManager, TxOutcome } from "../lib/tx/sender.js";
 import { readPools } from "./chain.js";
@@ -110,62 +111,38 @@ export function runOnce(ctx: FeeKeeperContext): Promise<TickResult> {
       pools: states,
       maxStatsAgeSeconds: ctx.maxStatsAgeSeconds,
     });
-    const results: TickResult["decisions"] = [];
-    for (const decision of decisions) {
-      const pool = states.find((p) => p.poolId === decision.poolId)!;
-      const intentId =
-        decision.kind === "set-fee"
-          ? feeIntentId(ctx.chainId, ctx.amm, decision.poolId, pool.lastFeeUpdate)
-          : undefined;
-      const fields = {
-        poolId: decision.poolId,
-        action: decision.kind,
-        skip: decision.kind === "skip" ? decision.skip : undefined,
-        sigma: decision.sigma,
-        samples: decision.samples,
-        oldFee: decision.oldFee,
-        targetFee: decision.targetFee,
-        clampedTarget: decision.clampedTarget,
-        newFee: decision.kind === "set-fee" ? decision.newFee : undefined,
-        statsAsOf: pool.stats?.asOf,
-        intentId,
-      };
-      log.info(`decision: ${decision.reason}`, fields);
-      const id = ctx.decisions.record(decision, {
-        chainId: ctx.chainId,
-        blockNumber: chain.blockNumber,
-        blockTimestamp: chain.now,
-        intentId,
-      });
-      ctx.feeMetrics.decisions.inc({
-        action: decision.kind,
-        reason: decision.kind === "skip" ? decision.skip : "",
-      });
-
-      if (decision.kind !== "set-fee") {
-        results.push(decision);
-        continue;
-      }
-      const outcome = await ctx.tx.send({
-        intentId: intentId!,
+    const results = await actOnDecisions({
+      decisions,
+      write: "set-fee",
+      noun: "fee",
+      journal: ctx.decisions,
+      counter: ctx.feeMetrics.decisions,
+      tx: ctx.tx,
+      log,
+      chain: { chainId: ctx.chainId, blockNumber: chain.blockNumber, now: chain.now },
+      intentId: (d) =>
+        feeIntentId(ctx.chainId, ctx.amm, d.poolId, states.find((p) => p.poolId === d.poolId)!.lastFeeUpdate),
+      fields: (d) => ({
+        poolId: d.poolId,
+        action: d.kind,
+        skip: d.kind === "skip" ? d.skip : undefined,
+        sigma: d.sigma,
+        samples: d.samples,
+        oldFee: d.oldFee,
+        targetFee: d.targetFee,
+        clampedTarget: d.clampedTarget,
+        newFee: d.kind === "set-fee" ? d.newFee : undefined,
+        statsAsOf: states.find((p) => p.poolId === d.poolId)!.stats?.asOf,
+      }),
+      call: (d) => ({
         address: ctx.amm,
         abi: aiServiceAmmAbi,
         functionName: "setFee",
-        args: [decision.poolId, decision.newFee],
-        label: `setFee(pool ${decision.poolId}: ${decision.oldFee} → ${decision.newFee})`,
-      });
-      ctx.decisions.attachTx(id, outcome);
-      if (outcome.status === "mined")
-        ctx.feeMetrics.poolFee.set({ pool: decision.poolId.toString() }, decision.newFee);
-      log.info(`fee write ${outcome.status}`, {
-        ...fields,
-        hash: outcome.hash,
-        resumed: outcome.resumed,
-        note: outcome.reason,
-      });
-      results.push({ ...decision, outcome });
-    }
-    ctx.decisions.prune();
+        args: [d.poolId, d.newFee],
+        label: `setFee(pool ${d.poolId}: ${d.oldFee} → ${d.newFee})`,
+      }),
+      onMined: (d) => ctx.feeMetrics.poolFee.set({ pool: d.poolId.toString() }, d.newFee),
+    });
     return { blockNumber: chain.blockNumber, decisions: results };
   });
 }

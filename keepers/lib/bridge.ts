@@ -31,6 +31,32 @@ export type BridgeRequest = {
   nonce: bigint;
 };
 
+/** A request with its integers as decimal strings, as JSON and the stores carry it. */
+export type BridgeRequestStrings = Record<keyof BridgeRequest, string>;
+
+export function requestToStrings(request: BridgeRequest): BridgeRequestStrings {
+  return Object.fromEntries(
+    Object.entries(request).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : String(v)]),
+  ) as BridgeRequestStrings;
+}
+
+/** The request back from its strings (integers may also be numbers, as a row's chain ids are); no checks. */
+export function requestFromStrings(r: Record<keyof BridgeRequest, string | number>): BridgeRequest {
+  return {
+    srcChainId: BigInt(r.srcChainId),
+    dstChainId: BigInt(r.dstChainId),
+    srcBridge: r.srcBridge as Address,
+    dstBridge: r.dstBridge as Address,
+    srcToken: r.srcToken as Address,
+    dstToken: r.dstToken as Address,
+    sender: r.sender as Address,
+    recipient: r.recipient as Address,
+    amount: BigInt(r.amount),
+    deadline: BigInt(r.deadline),
+    nonce: BigInt(r.nonce),
+  };
+}
+
 const requestFields = [
   { name: "srcChainId", type: "uint256" },
   { name: "dstChainId", type: "uint256" },
@@ -157,7 +183,7 @@ export type Attestation = {
 export type AttestationJson = {
   kind: AttestationKind;
   requestId: Hex;
-  request: Record<keyof BridgeRequest, string>;
+  request: BridgeRequestStrings;
   validatorSetVersion: string;
   signer: Address;
   signature: Hex;
@@ -167,9 +193,7 @@ export function attestationToJson(a: Attestation): AttestationJson {
   return {
     kind: a.kind,
     requestId: a.requestId,
-    request: Object.fromEntries(
-      Object.entries(a.request).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]),
-    ) as AttestationJson["request"],
+    request: requestToStrings(a.request),
     validatorSetVersion: a.validatorSetVersion.toString(),
     signer: a.signer,
     signature: a.signature,

@@ -121,3 +121,28 @@ export class LogWatcher {
     await this.#running;
   }
 }
+
+/**
+ * `onLogs` for a setter's event that carries `updatedBy` (FeeUpdated, RewardRateUpdated): each update is counted by
+ * who made it — `keeper` (this account: it confirms a decision) or `other` (governance) — and logged as `message`.
+ */
+export function logUpdates(options: {
+  account: Address;
+  counter: { inc(labels: { by: "keeper" | "other" }): void };
+  log: Logger;
+  message: string;
+}): (logs: WatchedLog[]) => void {
+  return (logs) => {
+    for (const l of logs) {
+      const by =
+        String(l.args.updatedBy).toLowerCase() === options.account.toLowerCase() ? "keeper" : "other";
+      options.counter.inc({ by });
+      options.log.info(options.message, {
+        ...l.args,
+        by,
+        blockNumber: l.blockNumber,
+        hash: l.transactionHash,
+      });
+    }
+  };
+}

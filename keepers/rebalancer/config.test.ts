@@ -1,51 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../lib/errors.js";
+import { configErrorTests } from "../lib/testing/config.js";
 import { loadRebalancerConfig } from "./config.js";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 const good = { CHAIN_ID: "31520", RPC_URLS: "http://127.0.0.1:8545", PRIVATE_KEY: key };
-
-/** Runs the real entry point as an operator would (`npx tsx keepers/rebalancer/main.ts`). */
-function runMain(
-  env: Record<string, string>,
-): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    // Only PATH and HOME from the outer environment: the keeper must not depend on anything else. npm's own
-    // warnings about the machine's npmrc are silenced so that stderr is the keeper's alone.
-    const child = spawn("npx", ["tsx", "keepers/rebalancer/main.ts"], {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH!,
-        HOME: process.env.HOME ?? "/tmp",
-        npm_config_loglevel: "error",
-        ...env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stderr, stdout }));
-  });
-}
-
-const fieldOf = (env: Record<string, string>) => {
-  try {
-    loadRebalancerConfig({ env });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).field;
-  }
-  throw new Error("accepted");
-};
 
 describe("rebalancer config", () => {
   it("parses the keeper's settings with documented defaults", () => {
@@ -96,50 +57,43 @@ describe("rebalancer config", () => {
     expect(c).toMatchObject({ portfolioIds: [1n, 2n], backoffSeconds: 45, dryRun: true });
   });
 
-  it.each([
-    ["CHAIN_ID", { CHAIN_ID: "" }],
-    ["RPC_URLS", { RPC_URLS: "ws://127.0.0.1:8545" }],
-    ["PRIVATE_KEY", { PRIVATE_KEY: "0x1234" }],
-    ["PORTFOLIO_IDS", { PORTFOLIO_IDS: "1,two" }],
-    ["PORTFOLIO_IDS", { PORTFOLIO_IDS: "-1" }],
-    ["PORTFOLIO_IDS", { PORTFOLIO_IDS: "1,2,1" }],
-    ["BACKOFF_SECONDS", { BACKOFF_SECONDS: "-5" }],
-    ["BACKOFF_SECONDS", { BACKOFF_SECONDS: "1h" }],
-    ["RECORD_ORACLE", { RECORD_ORACLE: "maybe" }],
-    ["READ_CONCURRENCY", { READ_CONCURRENCY: "0" }],
-    ["DRY_RUN", { DRY_RUN: "sometimes" }],
-    ["HTTP_PORT", { HTTP_PORT: "70000" }],
-  ])("rejects a bad %s", (field, patch) => {
-    expect(fieldOf({ ...good, ...patch })).toBe(field);
-  });
-
-  it("names the problem in words", () => {
-    expect(() => loadRebalancerConfig({ env: { ...good, PORTFOLIO_IDS: "4,7,4" } })).toThrowError(
-      "PORTFOLIO_IDS: portfolio 4 is listed twice",
-    );
-    expect(() => loadRebalancerConfig({ env: { ...good, PORTFOLIO_IDS: "4;7" } })).toThrowError(
-      'PORTFOLIO_IDS: expected a comma-separated list of portfolio ids, got "4;7"',
-    );
-  });
-
-  it("exits 78 with one stderr line naming the field when a setting is bad, and never prints the key", async () => {
-    const { code, stderr, stdout } = await runMain({ ...good, BACKOFF_SECONDS: "soon" });
-    expect(code).toBe(78);
-    expect(stderr.split("\n").filter((l) => l.trim() !== "")).toEqual([
-      'config error: BACKOFF_SECONDS: expected an integer in [0, 2592000], got "soon"',
-    ]);
-    expect(stdout).toBe("");
-    expect(stderr + stdout).not.toContain(key.slice(2));
-  });
-
-  it("exits 78 when the deployment file for CHAIN_ID does not exist", async () => {
-    const { code, stderr } = await runMain({
-      ...good,
-      CHAIN_ID: "31529",
-      DB_PATH: path.join(tmpdir(), "unused-rebalancer.sqlite"),
-    });
-    expect(code).toBe(78);
-    expect(stderr.trim().split("\n")).toHaveLength(1);
-    expect(stderr).toMatch(/^config error: DEPLOYMENTS_DIR: cannot read the deployment of chain 31529/);
+  configErrorTests({
+    main: "keepers/rebalancer/main.ts",
+    load: loadRebalancerConfig,
+    good,
+    key,
+    rejects: [
+      ["CHAIN_ID", { CHAIN_ID: "" }],
+      ["RPC_URLS", { RPC_URLS: "ws://127.0.0.1:8545" }],
+      ["PRIVATE_KEY", { PRIVATE_KEY: "0x1234" }],
+      ["PORTFOLIO_IDS", { PORTFOLIO_IDS: "1,two" }],
+      ["PORTFOLIO_IDS", { PORTFOLIO_IDS: "-1" }],
+      ["PORTFOLIO_IDS", { PORTFOLIO_IDS: "1,2,1" }],
+      ["BACKOFF_SECONDS", { BACKOFF_SECONDS: "-5" }],
+      ["BACKOFF_SECONDS", { BACKOFF_SECONDS: "1h" }],
+      ["RECORD_ORACLE", { RECORD_ORACLE: "maybe" }],
+      ["READ_CONCURRENCY", { READ_CONCURRENCY: "0" }],
+      ["DRY_RUN", { DRY_RUN: "sometimes" }],
+      ["HTTP_PORT", { HTTP_PORT: "70000" }],
+    ],
+    messages: [
+      [{ PORTFOLIO_IDS: "4,7,4" }, "PORTFOLIO_IDS: portfolio 4 is listed twice"],
+      [
+        { PORTFOLIO_IDS: "4;7" },
+        'PORTFOLIO_IDS: expected a comma-separated list of portfolio ids, got "4;7"',
+      ],
+    ],
+    exits: [
+      {
+        when: "a setting is bad",
+        env: { ...good, BACKOFF_SECONDS: "soon" },
+        stderr: 'config error: BACKOFF_SECONDS: expected an integer in [0, 2592000], got "soon"',
+      },
+      {
+        when: "the deployment file for CHAIN_ID does not exist",
+        env: { ...good, CHAIN_ID: "31529", DB_PATH: path.join(tmpdir(), "unused-rebalancer.sqlite") },
+        stderr: /^config error: DEPLOYMENTS_DIR: cannot read the deployment of chain 31529/,
+      },
+    ],
   });
 });

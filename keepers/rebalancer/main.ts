@@ -9,15 +9,9 @@
  * Settings are listed in `config.ts` and keepers/README.md; exit code 78 on a bad setting.
  */
 import type { Hono } from "hono";
-import { checkChainId, createChainClients } from "../lib/clients.js";
-import { readDeployment } from "../lib/deployments.js";
-import { ConfigError } from "../lib/errors.js";
-import { Health } from "../lib/health.js";
-import { startHttpServer } from "../lib/http.js";
-import { createLogger } from "../lib/log.js";
-import { createMetrics } from "../lib/metrics.js";
 import { isEntrypoint, runKeeperMain } from "../lib/process.js";
-import { openStore, type Store } from "../lib/store/store.js";
+import { connectChain, startKeeper, type KeeperStartOptions } from "../lib/runtime.js";
+import type { Store } from "../lib/store/store.js";
 import { TxManager, txPolicyFrom, type TxHooks } from "../lib/tx/sender.js";
 import { PortfolioBook } from "./chain.js";
 import { loadRebalancerConfig, type RebalancerConfig } from "./config.js";
@@ -49,127 +43,117 @@ export type RunningRebalancer = {
   stop(): Promise<void>;
 };
 
-export async function startRebalancer(
+export function startRebalancer(
   config: RebalancerConfig,
-  options: {
-    writeLog?: (line: string) => void;
+  options: Omit<KeeperStartOptions, "runAtStart"> & {
     hooks?: TxHooks;
     /** Tick on every new block (default). Tests that drive ticks themselves turn it off. */
     watchBlocks?: boolean;
   } = {},
 ): Promise<RunningRebalancer> {
-  const log = createLogger({ keeper: "rebalancer", level: config.logLevel, write: options.writeLog });
-  const deployment = readDeployment(config.deploymentsDir, config.chainId);
-  const manager = deployment.contracts.AgentPortfolioManager;
-  const oracle = deployment.contracts.ComputePriceOracle;
-  const clients = createChainClients(config);
-  try {
-    await checkChainId(clients.publicClient, config.chainId);
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    log.warn("chain not reachable at start; every block will try again", { error });
-  }
+  return startKeeper({
+    name: "rebalancer",
+    title: "rebalancer",
+    config,
+    migrations: [rebalancerMigrations],
+    writeLog: options.writeLog,
+    prepare: (log) => connectChain(config, log, "block"),
+    build({ log, store, metrics, health }, { deployment, clients }) {
+      const manager = deployment.contracts.AgentPortfolioManager;
+      const oracle = deployment.contracts.ComputePriceOracle;
+      const tx = new TxManager(clients, store, log, txPolicyFrom(config), {
+        dryRun: config.dryRun,
+        metrics,
+        hooks: options.hooks,
+      });
+      const journal = new ActionJournal(store);
+      const ctx: RebalancerContext = {
+        chainId: config.chainId,
+        manager,
+        oracle,
+        publicClient: clients.publicClient,
+        tx,
+        store,
+        journal,
+        book: new PortfolioBook(clients.publicClient, manager, {
+          only: config.portfolioIds,
+          concurrency: config.readConcurrency,
+        }),
+        episodes: new Episodes(),
+        inFlight: new Map(),
+        backoff: new Map(),
+        portfolios: new Map(),
+        settings: {
+          backoffSeconds: config.backoffSeconds,
+          recordOracle: config.recordOracle,
+          readConcurrency: config.readConcurrency,
+          dryRun: config.dryRun,
+        },
+        log,
+        health,
+        metrics,
+        rebalancerMetrics: createRebalancerMetrics(metrics.registry),
+        ticks: 0,
+      };
 
-  const store = openStore(config.dbPath, [rebalancerMigrations]);
-  const metrics = createMetrics("rebalancer");
-  const health = new Health(config.healthMaxAgeSeconds);
-  const tx = new TxManager(clients, store, log, txPolicyFrom(config), {
-    dryRun: config.dryRun,
-    metrics,
-    hooks: options.hooks,
+      // The work runs on every new block, not on a schedule.
+      const loop = new BlockLoop(() => runOnce(ctx));
+      let unwatch: (() => void) | undefined;
+      const blocks = {
+        start() {
+          const watchLog = log.child("watch");
+          unwatch = clients.publicClient.watchBlockNumber({
+            emitOnBegin: true,
+            emitMissed: false,
+            poll: true,
+            pollingInterval: config.pollingIntervalMs,
+            onBlockNumber: () => loop.onBlock(),
+            onError: (error) => watchLog.warn("block watch failed; retrying", { error }),
+          });
+        },
+        async stop() {
+          unwatch?.();
+          unwatch = undefined;
+        },
+      };
+
+      return {
+        expose: {
+          ctx,
+          store,
+          journal,
+          async tick() {
+            const result = await loop.runNow();
+            return { ...result, actions: await Promise.all(result.launched) };
+          },
+          settled: () => settled(ctx),
+        },
+        routes: (app) => {
+          journal.routes(app);
+          portfolioRoutes(app, ctx);
+        },
+        watchers: (options.watchBlocks ?? true) ? [blocks] : [],
+        async stop() {
+          await blocks.stop();
+          await loop.stop();
+          tx.stop(); // a write in flight returns at its next step; its signed tx stays pending in the store
+          await settled(ctx);
+        },
+        started: () => ({
+          chainId: config.chainId,
+          manager,
+          oracle,
+          account: clients.account.address,
+          dryRun: config.dryRun,
+          db: config.dbPath,
+          portfolioIds: config.portfolioIds,
+          recordOracle: config.recordOracle,
+          backoffSeconds: config.backoffSeconds,
+          watchBlocks: options.watchBlocks ?? true,
+        }),
+      };
+    },
   });
-  const journal = new ActionJournal(store);
-  const ctx: RebalancerContext = {
-    chainId: config.chainId,
-    manager,
-    oracle,
-    publicClient: clients.publicClient,
-    tx,
-    store,
-    journal,
-    book: new PortfolioBook(clients.publicClient, manager, {
-      only: config.portfolioIds,
-      concurrency: config.readConcurrency,
-    }),
-    episodes: new Episodes(),
-    inFlight: new Map(),
-    backoff: new Map(),
-    portfolios: new Map(),
-    settings: {
-      backoffSeconds: config.backoffSeconds,
-      recordOracle: config.recordOracle,
-      readConcurrency: config.readConcurrency,
-      dryRun: config.dryRun,
-    },
-    log,
-    health,
-    metrics,
-    rebalancerMetrics: createRebalancerMetrics(metrics.registry),
-    ticks: 0,
-  };
-
-  const http = await startHttpServer({
-    host: config.httpHost,
-    port: config.httpPort,
-    health,
-    registry: metrics.registry,
-    log: log.child("http"),
-    routes: (app) => {
-      journal.routes(app);
-      portfolioRoutes(app, ctx);
-    },
-  });
-
-  const loop = new BlockLoop(() => runOnce(ctx));
-  let unwatch: (() => void) | undefined;
-  if (options.watchBlocks ?? true) {
-    const watchLog = log.child("watch");
-    unwatch = clients.publicClient.watchBlockNumber({
-      emitOnBegin: true,
-      emitMissed: false,
-      poll: true,
-      pollingInterval: config.pollingIntervalMs,
-      onBlockNumber: () => loop.onBlock(),
-      onError: (error) => watchLog.warn("block watch failed; retrying", { error }),
-    });
-  }
-  log.info("rebalancer started", {
-    chainId: config.chainId,
-    manager,
-    oracle,
-    account: clients.account.address,
-    dryRun: config.dryRun,
-    db: config.dbPath,
-    portfolioIds: config.portfolioIds,
-    recordOracle: config.recordOracle,
-    backoffSeconds: config.backoffSeconds,
-    watchBlocks: options.watchBlocks ?? true,
-  });
-
-  let stopped = false;
-  return {
-    port: http.port,
-    url: http.url,
-    ctx,
-    store,
-    journal,
-    async tick() {
-      const result = await loop.runNow();
-      return { ...result, actions: await Promise.all(result.launched) };
-    },
-    settled: () => settled(ctx),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      unwatch?.();
-      await loop.stop();
-      tx.stop(); // a write in flight returns at its next step; its signed tx stays pending in the store
-      await settled(ctx);
-      await http.close();
-      store.close();
-      log.info("rebalancer stopped");
-    },
-  };
 }
 
 /**
