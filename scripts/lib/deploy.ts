@@ -23,6 +23,8 @@ const localRoleHolders = [
   "FARM_OPERATOR",
   "MINTER",
   "REPUTATION_GRANTER",
+  "VOLATILITY_KEEPER",
+  "OPTIONS_LISTER",
 ] as const;
 
 /**
