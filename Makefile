@@ -65,9 +65,10 @@ deploy: build ## Deploy the protocol to RPC_URL with PRIVATE_KEY; writes deploym
 	@test -n "$(PRIVATE_KEY)" || { echo "deploy: PRIVATE_KEY is not set (the deployer's key; there is no default)"; exit 2; }
 	$(FORGE) script script/Deploy.s.sol:Deploy --rpc-url "$(RPC_URL)" --broadcast --non-interactive --slow
 
-bench-gas: build ## Gas tables: AIServiceAMM against Uniswap V2 (router and bare pair); portfolios, consortia, the oracle, the volatility feed and the Black–Scholes pricer against their goals
+bench-gas: build ## Gas tables: AIServiceAMM against Uniswap V2 (router and bare pair); portfolios, consortia, the oracle, the volatility feed, the Black–Scholes pricer and the option flows (against Opyn Gamma) against their goals
 	$(FORGE) test --match-path test/gas/AIServiceAMM.gas.t.sol -vv
 	$(FORGE) test --match-path 'test/gas/{AgentPortfolioManager,MultiAgentCoordinator,ComputePriceOracle,VolatilityFeed,BlackScholes}.gas.t.sol' -vv
+	$(FORGE) test --match-path 'test/gas/AIPowerDerivatives*.gas.t.sol' -vv
 
 snapshot: build ## Rewrite .gas-snapshot
 	$(FORGE) snapshot $(SNAPSHOT_SCOPE)
