@@ -231,4 +231,52 @@ contract OracleOptionPriceSourceTest is OracleTestBase {
         assertLe(payout, (strike - settlement) * 10);
         assertEq(token1.balanceOf(bob) - bobBefore, payout);
     }
+
+    /// @notice Liquidation is priced at the time-weighted index: a spot crash inside one block leaves a margined vault
+    /// at its requirement healthy (nobody can liquidate it), a fall that lasts makes it liquidatable.
+    function test_marginedVault_oneBlockSpotCrashCannotLiquidateIt_aLastingFallCan() public {
+        AIPowerDerivatives dv = new AIPowerDerivatives(address(manager), source);
+        source.listPool(pool01);
+        _warmUp(pool01);
+        feed.setVolatility(pool01, 0.8e18);
+        uint256 seriesId = dv.createSeries(
+            IAIPowerDerivatives.SeriesParams({
+                underlyingPoolId: uint64(pool01),
+                underlying: address(token0),
+                quote: address(token1),
+                strikeWad: uint128(source.indexPriceWad(pool01)),
+                expiry: uint40((block.timestamp / PERIOD) * PERIOD + 30 days),
+                isCall: false
+            })
+        );
+        vm.startPrank(alice);
+        token1.approve(address(dv), type(uint256).max);
+        uint256 vaultId = dv.openVault(seriesId, true, dv.requirement(seriesId, 10e18, true), 10e18);
+        dv.transfer(carol, seriesId, 10e18);
+        vm.stopPrank();
+
+        // token0's spot falls by a third in one block
+        uint256 received = _trade(pool01, true, 2_000);
+        (uint256 collateral, uint256 required, bool liquidatable) = dv.vaultHealth(vaultId);
+        assertFalse(liquidatable, "a one-block spot crash made the vault liquidatable");
+        vm.prank(carol);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAIPowerDerivatives.VaultHealthy.selector, vaultId, collateral, required)
+        );
+        dv.liquidate(vaultId, 1e18);
+        // the attacker unwinds in the same block
+        _swapIn(bob, pool01, address(token1), received);
+        _noteSpot(pool01);
+
+        // ≈ 4 % down three times, two periods apart (each inside the band), then a window at the new price
+        for (uint256 i; i < 3; ++i) {
+            _trade(pool01, true, 200);
+            _keep(pool01, 2);
+        }
+        _keep(pool01, SLOTS);
+        (,, liquidatable) = dv.vaultHealth(vaultId);
+        assertTrue(liquidatable, "a lasting fall left the vault healthy");
+        vm.prank(carol);
+        assertGt(dv.liquidate(vaultId, 1e18), 0);
+    }
 }
