@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { apyKeeperSettings } from "../apy/config.js";
 import { bridgeRelayerSettings } from "../bridge-relayer/config.js";
 import { ExitCode } from "../lib/errors.js";
+import { liquidatorSettings } from "../liquidator/config.js";
 import { rebalancerSettings } from "../rebalancer/config.js";
 
 // Every dedicated keeper unit beside the fee keeper's (checked in systemd.test.ts), one table: the process
@@ -39,6 +40,13 @@ const units = [
     state: "rebalancer",
     db: "rebalancer.sqlite",
     port: rebalancerSettings.httpPort.read(noSettings),
+  },
+  {
+    file: "aitbc-liquidator.service",
+    keeper: "liquidator",
+    state: "liquidator",
+    db: "liquidator.sqlite",
+    port: liquidatorSettings.httpPort.read(noSettings),
   },
   // One instance per validator: state, env file and key carry the instance name (%i).
   {
