@@ -271,6 +271,32 @@ contract AIPowerDerivatives is
         }
     }
 
+    /// @inheritdoc IAIPowerDerivatives
+    /// @dev Safe for anyone to call: after expiry a European option in the money is worth exactly its payoff, which
+    /// goes to its holder, never to the caller; a holder listed twice, or already exercised, has nothing left.
+    function exerciseFor(uint256 seriesId, address[] calldata holders)
+        external
+        nonReentrant
+        returns (uint256[] memory payouts)
+    {
+        Series storage s = _knownSeries(seriesId);
+        uint256 payoffWad = _payoffWad(s, seriesId);
+        uint256 count = holders.length;
+        payouts = new uint256[](count);
+        // out of the money: nothing to pay, and the holders keep their (worthless) balances
+        if (payoffWad == 0) return payouts;
+        for (uint256 i; i < count; ++i) {
+            address holder = holders[i];
+            uint256 amount = balanceOf(holder, seriesId);
+            if (amount != 0) payouts[i] = _redeem(s, seriesId, holder, amount, payoffWad, holder);
+        }
+        // transfers after every burn and pot update (checks-effects-interactions over the whole batch)
+        address collateral = s.collateral;
+        for (uint256 i; i < count; ++i) {
+            if (payouts[i] != 0) IERC20(collateral).safeTransfer(holders[i], payouts[i]);
+        }
+    }
+
     // ─── Liquidation ──────────────────────────────────────────────────────────────────────────
 
     /// @inheritdoc IAIPowerDerivatives
@@ -533,15 +559,26 @@ contract AIPowerDerivatives is
     function _exercise(uint256 seriesId, uint256 amount, address to) internal returns (uint256 payout) {
         if (amount == 0) revert ZeroAmount();
         Series storage s = _knownSeries(seriesId);
-        uint256 payoffWad = _payoffWad(s, seriesId);
+        payout = _redeem(s, seriesId, msg.sender, amount, _payoffWad(s, seriesId), to);
+    }
+
+    /// @dev Burns `amount` of `holder`'s options and takes their payoff from the series' pot (the caller pays it).
+    function _redeem(
+        Series storage s,
+        uint256 seriesId,
+        address holder,
+        uint256 amount,
+        uint256 payoffWad,
+        address to
+    ) internal returns (uint256 payout) {
         payout = _toCollateral(s, amount, payoffWad, Math.Rounding.Floor);
-        _burn(msg.sender, seriesId, amount);
+        _burn(holder, seriesId, amount);
         if (payout != 0) {
             uint256 pot = s.pot;
             if (payout > pot) revert InsufficientSettledCollateral(seriesId, pot, payout);
             s.pot = uint128(pot - payout);
         }
-        emit OptionsExercised(seriesId, msg.sender, to, amount, payout);
+        emit OptionsExercised(seriesId, holder, to, amount, payout);
     }
 
     /// @dev The payoff per whole unit in collateral (wad), fixing and caching the settlement price on first use.

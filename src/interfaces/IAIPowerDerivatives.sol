@@ -210,6 +210,15 @@ interface IAIPowerDerivatives {
     /// of the money are burned for nothing.
     function exerciseOption(uint256 seriesId, uint256 amount, address to) external returns (uint256 payout);
 
+    /// @notice Anyone, after expiry: exercises every option of `seriesId` each listed holder has, paying the payoff to
+    /// the holder itself (for the expiry keeper, so that no holder must act to be paid). Nothing happens out of the
+    /// money; a holder with no balance (or listed twice) is skipped. Reverts, as {exerciseOption}, while the pot
+    /// cannot pay.
+    /// @return payouts What each listed holder was paid, in the series' collateral.
+    function exerciseFor(uint256 seriesId, address[] calldata holders)
+        external
+        returns (uint256[] memory payouts);
+
     /// @notice {exerciseOption} over several series (ids may repeat: each entry burns its own options).
     function exerciseBatch(uint256[] calldata seriesIds, uint256[] calldata amounts, address to)
         external

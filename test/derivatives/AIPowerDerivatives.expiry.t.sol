@@ -71,6 +71,50 @@ contract AIPowerDerivativesExpiryTest is DerivativesTestBase {
         assertEq(returned, 10 * ONE);
     }
 
+    function test_exerciseFor_anyonePaysHoldersTheirPayoffOnce() public {
+        _settleAt(1.5e18);
+        dv.settleVault(putVault);
+        address[] memory holders = new address[](4);
+        (holders[0], holders[1], holders[2], holders[3]) = (bob, alice, bob, carol);
+        uint256 bobBefore = usdc.balanceOf(bob);
+        uint256 aliceBefore = usdc.balanceOf(alice);
+        vm.prank(carol); // a keeper: neither holder
+        uint256[] memory payouts = dv.exerciseFor(putId, holders);
+        // bob's 4 and alice's 6 at 0.5 each, to themselves; bob listed twice and carol holding none get nothing
+        assertEq(payouts[0], 2e6);
+        assertEq(payouts[1], 3e6);
+        assertEq(payouts[2], 0);
+        assertEq(payouts[3], 0);
+        assertEq(usdc.balanceOf(bob) - bobBefore, 2e6);
+        assertEq(usdc.balanceOf(alice) - aliceBefore, 3e6);
+        assertEq(dv.balanceOf(bob, putId), 0);
+        assertEq(dv.getSeries(putId).pot, 0);
+        // again: nothing left to pay
+        payouts = dv.exerciseFor(putId, holders);
+        assertEq(payouts[0] + payouts[1], 0);
+    }
+
+    function test_exerciseFor_outOfTheMoneyLeavesBalances() public {
+        _settleAt(2e18);
+        address[] memory holders = new address[](1);
+        holders[0] = bob;
+        uint256[] memory payouts = dv.exerciseFor(callId, holders);
+        assertEq(payouts[0], 0);
+        assertEq(dv.balanceOf(bob, callId), 4 * ONE);
+    }
+
+    function test_exerciseFor_revertsBeforeExpiryAndWhileThePotCannotPay() public {
+        address[] memory holders = new address[](1);
+        holders[0] = bob;
+        vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.SeriesNotExpired.selector, putId, expiry));
+        dv.exerciseFor(putId, holders);
+        _settleAt(1.5e18);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAIPowerDerivatives.InsufficientSettledCollateral.selector, putId, 0, 2e6)
+        );
+        dv.exerciseFor(putId, holders);
+    }
+
     function test_exercise_revertsBeforeExpiry() public {
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IAIPowerDerivatives.SeriesNotExpired.selector, putId, expiry));
