@@ -5,6 +5,7 @@ import {
   agentGovernanceAbi,
   agentPortfolioManagerAbi,
   agentReputationAbi,
+  aiPowerDerivativesAbi,
   aiPowerYieldFarmAbi,
   aiServiceAmmAbi,
   computePriceOracleAbi,
@@ -39,6 +40,7 @@ function protocolAddresses(chain: IndexedChain) {
     oracle: address("ComputePriceOracle"),
     portfolioManager: address("AgentPortfolioManager"),
     coordinator: address("MultiAgentCoordinator"),
+    derivatives: address("AIPowerDerivatives"),
   };
 }
 
@@ -75,6 +77,10 @@ export default createConfig({
     MultiAgentCoordinator: {
       abi: multiAgentCoordinatorAbi,
       chain: onEveryChain((chain) => chain.coordinator),
+    },
+    AIPowerDerivatives: {
+      abi: aiPowerDerivativesAbi,
+      chain: onEveryChain((chain) => chain.derivatives),
     },
   },
 });

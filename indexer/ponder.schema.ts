@@ -1,4 +1,4 @@
-import { index, onchainTable, primaryKey } from "ponder";
+import { index, onchainTable, primaryKey, type PgColumnsBuilders } from "ponder";
 
 // Read models of the AIServiceAMM. Every key includes the chain id: the indexer follows several chains.
 // Amounts are raw token units (bigint, numeric(78) in SQL). Prices are token1 per token0 in raw units,
@@ -1249,4 +1249,214 @@ export const coordinatorStuck = onchainTable(
     updatedBlock: t.bigint().notNull(),
   }),
   (table) => ({ pk: primaryKey({ columns: [table.chainId, table.account, table.token] }) }),
+);
+
+// ─── AIPowerDerivatives ──────────────────────────────────────────────────────────────────────────────
+// European cash-settled options on the oracle's compute-price index. Strikes and prices are wads of quote per whole
+// underlying unit; option amounts raw underlying units; collateral raw units of the series' collateral token (the
+// underlying for calls, the quote for puts). Series and vault rows are the contract's views (`getSeries`, `getVault`,
+// `vaultHealth`) read at the block of each event that touches them, so they hold whatever order a transaction emits
+// its events in. Health moves with the index price and the clock without any event: a vault's `required` and
+// `liquidatable` are as of `updatedBlock`.
+
+/** One row per series: `getSeries` at `updatedBlock`, plus its listing and settlement events. */
+export const optionSeries = onchainTable(
+  "option_series",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    seriesId: t.bigint().notNull(),
+    /** The AIPowerDerivatives listing it. */
+    derivatives: t.hex().notNull(),
+    underlyingPoolId: t.bigint().notNull(),
+    underlying: t.hex().notNull(),
+    quote: t.hex().notNull(),
+    /** The underlying for a call, the quote for a put. */
+    collateral: t.hex().notNull(),
+    underlyingDecimals: t.integer().notNull(),
+    collateralDecimals: t.integer().notNull(),
+    strikeWad: t.bigint().notNull(),
+    expiry: t.bigint().notNull(),
+    isCall: t.boolean().notNull(),
+    /** Options outstanding (= open interest: minted − burned, exercised ones included until their vault settles). */
+    totalShort: t.bigint().notNull(),
+    collateralLocked: t.bigint().notNull(),
+    /** Fixed at the series' first settlement or exercise after expiry (null before). */
+    settled: t.boolean().notNull(),
+    settlementWad: t.bigint(),
+    settledBlock: t.bigint(),
+    settledTimestamp: t.bigint(),
+    /** Settled obligations not yet paid to holders, and claims the pot can never meet. */
+    pot: t.bigint().notNull(),
+    badDebt: t.bigint().notNull(),
+    vaultCount: t.integer().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.seriesId] }),
+    poolIdx: index().on(table.chainId, table.underlyingPoolId, table.expiry),
+  }),
+);
+
+/**
+ * One row per vault: `getVault` and `vaultHealth` at `updatedBlock`. A settled vault is deleted on chain (its views
+ * answer zero or revert): its row keeps owner, series and margin, with `settled`, collateral and short 0, no health.
+ * A health reading that reverted (the index cannot be priced) is null, with the revert in `readError`.
+ */
+export const optionVault = onchainTable(
+  "option_vault",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    vaultId: t.bigint().notNull(),
+    seriesId: t.bigint().notNull(),
+    owner: t.hex().notNull(),
+    margined: t.boolean().notNull(),
+    collateral: t.bigint().notNull(),
+    short: t.bigint().notNull(),
+    /** When its liquidation auction started (Unix seconds; 0: none running). */
+    auctionStart: t.bigint().notNull(),
+    /** `vaultHealth`: the requirement of its short position and whether `liquidate` would accept it. */
+    required: t.bigint(),
+    liquidatable: t.boolean(),
+    readError: t.text(),
+    settled: t.boolean().notNull(),
+    liquidationCount: t.integer().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    updatedBlock: t.bigint().notNull(),
+    updatedTimestamp: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.vaultId] }),
+    seriesIdx: index().on(table.chainId, table.seriesId),
+    ownerIdx: index().on(table.owner),
+  }),
+);
+
+/** ERC-6909 balances: an account's options of a series (= `balanceOf(account, seriesId)`), from Transfer events. */
+export const optionPosition = onchainTable(
+  "option_position",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    account: t.hex().notNull(),
+    seriesId: t.bigint().notNull(),
+    balance: t.bigint().notNull(),
+    updatedBlock: t.bigint().notNull(),
+  }),
+  (table) => ({
+    pk: primaryKey({ columns: [table.chainId, table.account, table.seriesId] }),
+    accountIdx: index().on(table.account),
+  }),
+);
+
+/** One row per offer (createOption): `status` open → taken | cancelled. */
+export const optionOffer = onchainTable(
+  "option_offer",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    offerId: t.bigint().notNull(),
+    seriesId: t.bigint().notNull(),
+    maker: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    /** Total premium, in the series' quote token. */
+    premium: t.bigint().notNull(),
+    validUntil: t.bigint().notNull(),
+    status: t.text().notNull(),
+    createdBlock: t.bigint().notNull(),
+    createdTimestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    closedBlock: t.bigint(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.offerId] }) }),
+);
+
+/** Columns of a history row: the log that made it. */
+const logColumns = (t: PgColumnsBuilders) => ({
+  chainId: t.integer().notNull(),
+  blockNumber: t.bigint().notNull(),
+  logIndex: t.integer().notNull(),
+  timestamp: t.bigint().notNull(),
+  txHash: t.hex().notNull(),
+});
+const logKey = (table: { chainId: unknown; blockNumber: unknown; logIndex: unknown }) =>
+  primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] as never });
+
+/** One row per OfferTaken: the taker paid `premium` to the offer's maker for `amount` options. */
+export const optionFill = onchainTable(
+  "option_fill",
+  (t) => ({
+    ...logColumns(t),
+    offerId: t.bigint().notNull(),
+    seriesId: t.bigint().notNull(),
+    maker: t.hex().notNull(),
+    taker: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    premium: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: logKey(table) }),
+);
+
+/** One row per OptionsExercised: `amount` options burned by `holder`, `payout` collateral paid to `to`. */
+export const optionExercise = onchainTable(
+  "option_exercise",
+  (t) => ({
+    ...logColumns(t),
+    seriesId: t.bigint().notNull(),
+    holder: t.hex().notNull(),
+    to: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    payout: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: logKey(table) }),
+);
+
+/** One row per VaultLiquidated: `amount` options burned for `collateralPaid` at the auction's `discountWad`. */
+export const optionLiquidation = onchainTable(
+  "option_liquidation",
+  (t) => ({
+    ...logColumns(t),
+    vaultId: t.bigint().notNull(),
+    seriesId: t.bigint().notNull(),
+    liquidator: t.hex().notNull(),
+    amount: t.bigint().notNull(),
+    collateralPaid: t.bigint().notNull(),
+    discountWad: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: logKey(table) }),
+);
+
+/** One row per VaultSettled: `owed` moved to the pot, `returned` to the owner, `shortfall` (BadDebtRecorded) unpaid. */
+export const optionVaultSettlement = onchainTable(
+  "option_vault_settlement",
+  (t) => ({
+    ...logColumns(t),
+    vaultId: t.bigint().notNull(),
+    seriesId: t.bigint().notNull(),
+    owed: t.bigint().notNull(),
+    returned: t.bigint().notNull(),
+    shortfall: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: logKey(table) }),
+);
+
+/** The oracle's SettlementFinalized: a pool's settlement price at an expiry, fixed once (UQ112.112 raw prices). */
+export const settlementPrice = onchainTable(
+  "settlement_price",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    poolId: t.bigint().notNull(),
+    expiry: t.bigint().notNull(),
+    price0X112: t.bigint().notNull(),
+    price1X112: t.bigint().notNull(),
+    windowStart: t.bigint().notNull(),
+    windowEnd: t.bigint().notNull(),
+    /** Not finalized in the period starting at expiry: the fallback window ending when it was called. */
+    late: t.boolean().notNull(),
+    blockNumber: t.bigint().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.poolId, table.expiry] }) }),
 );

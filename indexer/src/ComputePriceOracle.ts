@@ -1,5 +1,5 @@
 import { ponder, type Context } from "ponder:registry";
-import { oracleConfig, oracleObservation } from "ponder:schema";
+import { oracleConfig, oracleObservation, settlementPrice } from "ponder:schema";
 import type { Address } from "viem";
 import { computePriceOracleAbi } from "../../generated/abis";
 
@@ -72,4 +72,23 @@ ponder.on("ComputePriceOracle:MaxMoveSet", async ({ event, context }) => {
 
 ponder.on("ComputePriceOracle:MaxPoolIdleSet", async ({ event, context }) => {
   await saveSettings(context, event, 0);
+});
+
+// A settlement price is fixed once per (pool, expiry) and never changes: the options series of that pool and expiry
+// settle against it.
+ponder.on("ComputePriceOracle:SettlementFinalized", async ({ event, context }) => {
+  const { poolId, expiry, price0X112, price1X112, windowStart, windowEnd, late } = event.args;
+  await context.db.insert(settlementPrice).values({
+    chainId: context.chain.id,
+    poolId,
+    expiry,
+    price0X112,
+    price1X112,
+    windowStart: BigInt(windowStart),
+    windowEnd: BigInt(windowEnd),
+    late,
+    blockNumber: event.block.number,
+    timestamp: event.block.timestamp,
+    txHash: event.transaction.hash,
+  });
 });

@@ -13,6 +13,7 @@ import schema, {
   farmConfig,
   farmPool,
   liquidityEvent,
+  optionSeries,
   pool,
   portfolio,
   portfolioFlow,
@@ -28,7 +29,8 @@ import schema, {
 import { Hono, type Context } from "hono";
 import { and, asc, count, desc, eq, graphql, gt, gte, isNotNull, isNull, lte, sql, sum } from "ponder";
 import { getAddress, type PublicClient } from "viem";
-import { agentGovernanceAbi, aiPowerYieldFarmAbi } from "../../../generated/abis";
+import { agentGovernanceAbi, aiPowerDerivativesAbi, aiPowerYieldFarmAbi } from "../../../generated/abis";
+import { readView } from "../lib/views";
 import { aggregateCandles, feeApr, realizedVolatility, SECONDS_PER_YEAR, type Candle } from "./metrics";
 
 // HTTP read models over the indexed AMM. Ponder serves /health, /ready, /status and /metrics itself.
@@ -45,6 +47,7 @@ import { aggregateCandles, feeApr, realizedVolatility, SECONDS_PER_YEAR, type Ca
 //   GET /portfolios/:chainId/:portfolioId/performance?from=&to=  → value series, trades vs the oracle, stops, flows
 //   GET /consortia/:chainId/:consortiumId/performance?from=&to=  → NAV and NAV/share series, trades, distributions,
 //                                                                   ragequits, contributions, members
+//   GET /options/:chainId/chain?underlyingPoolId=  → live series by expiry and strike: premium, delta, open interest
 // Bad input → 400 { error }, naming the parameter; unknown pool, portfolio or consortium → 404 { error }.
 // Amounts are raw token units as decimal strings; fees are pips (1e6 = 100 %) as numbers.
 // "Now" for every window is the timestamp of the chain's latest indexed block, not the wall clock.
@@ -1013,6 +1016,94 @@ app.get("/consortia/:chainId/:consortiumId/performance", async (c) => {
       claimed: m.claimed.toString(),
     })),
   });
+});
+
+// ─── Options ─────────────────────────────────────────────────────────────────────────────────────────
+// Strikes, premiums and delta are wads (quote per whole underlying unit; delta signed, 1e18 = 1); open interest is
+// raw underlying units, locked collateral raw units of the series' collateral token, all decimal strings.
+
+// GET /options/:chainId/chain?underlyingPoolId= — the option chain of one underlying: its live series (expiry after
+// the chain's latest indexed block) grouped by expiry, then strike, a call and a put at each, with open interest and
+// locked collateral from the index and `calculatePremium`/`delta` read on chain at that block (`asOf`). A view that
+// reverted (the index or the volatility cannot be served) gives null, with the revert in `readError`. No live series:
+// `chain: []`. A chain id that is not indexed here → 404.
+app.get("/options/:chainId/chain", async (c) => {
+  const chainId = parseInteger(c.req.param("chainId"), "chainId", 1, Number.MAX_SAFE_INTEGER);
+  const chains = await indexedChains();
+  const head = chains.get(chainId);
+  if (!head) {
+    throw new BadRequest(
+      `chainId ${chainId} is not indexed here (indexed: ${[...chains.keys()].join(", ")})`,
+      404,
+    );
+  }
+  const poolParam = query(c, "underlyingPoolId");
+  if (poolParam === undefined || !/^[0-9]{1,20}$/.test(poolParam) || BigInt(poolParam) >= 2n ** 64n) {
+    throw new BadRequest(
+      `underlyingPoolId must be a uint64 in decimal, got ${JSON.stringify(poolParam ?? null)}`,
+    );
+  }
+  const underlyingPoolId = BigInt(poolParam);
+  const rows = await db
+    .select()
+    .from(optionSeries)
+    .where(
+      and(
+        eq(optionSeries.chainId, chainId),
+        eq(optionSeries.underlyingPoolId, underlyingPoolId),
+        gt(optionSeries.expiry, BigInt(head.timestamp)),
+      ),
+    )
+    .orderBy(asc(optionSeries.expiry), asc(optionSeries.strikeWad), asc(optionSeries.seriesId));
+
+  const client = clientOf(chainId);
+  const blockNumber = BigInt(head.blockNumber);
+  const quotes = await Promise.all(
+    rows.map(async (row) => {
+      const call = {
+        address: row.derivatives,
+        abi: aiPowerDerivativesAbi,
+        args: [row.seriesId],
+        blockNumber,
+      } as const;
+      const [premium, delta] = await Promise.all([
+        readView("calculatePremium", () =>
+          client.readContract({ ...call, functionName: "calculatePremium" }),
+        ),
+        readView("delta", () => client.readContract({ ...call, functionName: "delta" })),
+      ]);
+      const errors = [premium.error, delta.error].filter((e) => e !== null);
+      return {
+        row,
+        option: {
+          seriesId: row.seriesId.toString(),
+          premiumWad: str(premium.value),
+          deltaWad: str(delta.value),
+          openInterest: row.totalShort.toString(),
+          collateralLocked: row.collateralLocked.toString(),
+          readError: errors.length ? errors.join("; ") : null,
+        },
+      };
+    }),
+  );
+
+  type Option = (typeof quotes)[number]["option"];
+  const expiries: {
+    expiry: number;
+    strikes: { strikeWad: string; call: Option | null; put: Option | null }[];
+  }[] = [];
+  for (const { row, option } of quotes) {
+    const expiry = Number(row.expiry);
+    let group = expiries.at(-1);
+    if (group?.expiry !== expiry) expiries.push((group = { expiry, strikes: [] }));
+    const strikeWad = row.strikeWad.toString();
+    let strike = group.strikes.at(-1);
+    if (strike?.strikeWad !== strikeWad) group.strikes.push((strike = { strikeWad, call: null, put: null }));
+    // Two series of one strike and expiry on the same side cannot both be listed for one pool: the first is kept.
+    if (row.isCall) strike.call ??= option;
+    else strike.put ??= option;
+  }
+  return c.json({ chainId, underlyingPoolId: underlyingPoolId.toString(), asOf: head, chain: expiries });
 });
 
 export default app;
