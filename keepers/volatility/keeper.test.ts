@@ -329,6 +329,22 @@ describe("volatility keeper", () => {
     expect((await chain.client.getBlock()).timestamp).toBeGreaterThan(BigInt(updatedAt + maxAge));
     expect(await volatilityOf(A)).toBe(refreshed.volatilityWad);
     expect(await nonceOf()).toBe(nonce + 1);
+
+    // The value now equals the target: the next refresh writes the very value the feed holds, which it accepts.
+    await later(3_400);
+    const same = await runOnce(running!.ctx);
+    expect(decisionsOf(same)).toEqual(await expectedDecisions(same.blockNumber));
+    expect(same.decisions[0]).toMatchObject({
+      kind: "set-volatility",
+      mode: "refresh",
+      oldWad: refreshed.volatilityWad,
+      newWad: refreshed.volatilityWad,
+      outcome: { status: "mined" },
+    });
+    const again = await poolVolatility(A);
+    expect(again.volatilityWad).toBe(refreshed.volatilityWad);
+    expect(again.updatedAt).toBeGreaterThan(refreshed.updatedAt);
+    expect(await nonceOf()).toBe(nonce + 2);
   });
 
   it("after a crash between signing and broadcasting, a restart sends the stored write once", async () => {
@@ -403,9 +419,9 @@ describe("volatility keeper", () => {
     expect(text).toMatch(
       new RegExp(`volatility_keeper_pool_volatility\\{pool="${A}",keeper="volatility"\\} [\\d.]+\n`),
     );
-    // The VolatilityUpdated watcher sees the four writes: first value, step, refresh, the resumed step.
+    // The VolatilityUpdated watcher sees the five writes: first value, step, two refreshes, the resumed step.
     await until(async () =>
-      /volatility_keeper_updates_seen_total\{by="keeper",keeper="volatility"\} 4/.test(
+      /volatility_keeper_updates_seen_total\{by="keeper",keeper="volatility"\} 5/.test(
         await (await fetch(`${url}/metrics`)).text(),
       ),
     );
