@@ -35,19 +35,11 @@
  * the call revert.
  */
 
-export type FeeBounds = { minFee: number; maxFee: number; maxStep: number; minInterval: number };
+import type { PoolStats } from "../lib/indexer.js";
 
-export type PoolStats = {
-  /** Annualized realized volatility, or null with fewer than two price observations. */
-  realizedVolatility: number | null;
-  volatilitySamples: number;
-  swapCount: number;
-  /**
-   * Unix seconds the stats are as of: the timestamp of the latest block the indexer has indexed (the indexer
-   * always says; see {@link DecideState.maxStatsAgeSeconds} for stats without it).
-   */
-  asOf?: number;
-};
+export type { PoolStats };
+
+export type FeeBounds = { minFee: number; maxFee: number; maxStep: number; minInterval: number };
 
 export type PoolFeeState = {
   poolId: bigint;

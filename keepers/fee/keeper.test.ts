@@ -13,7 +13,7 @@ import { runAgents, scenarioContext, seedPools, type AgentAction } from "../../s
 import { anvilKeys, startTestChain, type TestChain } from "../lib/testing/chain.js";
 import { loadFeeKeeperConfig } from "./config.js";
 import { decide, type FeeDecision, type FeePolicy, type PoolStats } from "./decide.js";
-import { IndexerUnavailableError } from "./indexer.js";
+import { IndexerUnavailableError } from "../lib/indexer.js";
 import { runOnce, type TickResult } from "./keeper.js";
 import { startFeeKeeper, type RunningFeeKeeper } from "./main.js";
 

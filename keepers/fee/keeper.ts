@@ -10,7 +10,7 @@ import type { TxManager, TxOutcome } from "../lib/tx/sender.js";
 import { readPools } from "./chain.js";
 import { decide, type FeeDecision, type FeePolicy, type PoolFeeState } from "./decide.js";
 import type { DecisionLog } from "./decisions.js";
-import { IndexerUnavailableError, type IndexerClient } from "./indexer.js";
+import { IndexerUnavailableError, type IndexerClient } from "../lib/indexer.js";
 
 /** Everything one tick needs; built by `startFeeKeeper` (main.ts) or by a test. */
 export type FeeKeeperContext = {

@@ -14,7 +14,7 @@ import { TxManager, txPolicyFrom, type TxHooks } from "../lib/tx/sender.js";
 import { LogWatcher, logUpdates } from "../lib/watch.js";
 import { loadFeeKeeperConfig, type FeeKeeperConfig } from "./config.js";
 import { DecisionLog, feeMigrations } from "./decisions.js";
-import { IndexerClient } from "./indexer.js";
+import { IndexerClient } from "../lib/indexer.js";
 import { createFeeMetrics, runOnce, type FeeKeeperContext } from "./keeper.js";
 
 export type RunningFeeKeeper = {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { IndexerUnavailableError, parseStats } from "./indexer.js";
 
 // The shape check of the indexer's `/pools/:chainId/:poolId/stats` answer (a pure function; the client itself
-// runs against the real indexer in keeper.test.ts).
+// runs against the real indexer in keepers/fee/keeper.test.ts
+// and keepers/volatility/keeper.test.ts).
 const url = "http://indexer/pools/31337/2/stats?window=3600";
 const body = {
   chainId: 31337,

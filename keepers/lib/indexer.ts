@@ -1,5 +1,19 @@
-import { KeeperError } from "../lib/errors.js";
-import type { PoolStats } from "./decide.js";
+import { KeeperError } from "./errors.js";
+
+// The indexer's pool statistics, read over HTTP: the one reader of the AMM's realized volatility for every keeper
+// that acts on it (AMM fees, option-pricing volatility) — one computation, not one per keeper.
+
+export type PoolStats = {
+  /** Annualized realized volatility, or null with fewer than two price observations. */
+  realizedVolatility: number | null;
+  volatilitySamples: number;
+  swapCount: number;
+  /**
+   * Unix seconds the stats are as of: the timestamp of the latest block the indexer has indexed (the indexer
+   * always says; a keeper's decide skips stats without it when it checks their age).
+   */
+  asOf?: number;
+};
 
 /** The indexer could not be asked (down, slow, 5xx, or an answer not of the agreed shape): try next tick. */
 export class IndexerUnavailableError extends KeeperError {
@@ -19,7 +33,7 @@ export type PoolStatsResponse = PoolStats & {
 };
 
 /**
- * The read model the fee keeper needs, asked from the indexer over HTTP:
+ * The read model of a pool's volatility, asked from the indexer over HTTP:
  * `GET {INDEXER_URL}/pools/{chainId}/{poolId}/stats?window={seconds}`. 404 means the indexer does not know
  * the pool (yet) and yields null; anything else that is not a well-formed 200 is an
  * {@link IndexerUnavailableError} (retryable).
