@@ -10,6 +10,7 @@ import { bridgeRelayerSettings } from "../bridge-relayer/config.js";
 import { ExitCode } from "../lib/errors.js";
 import { liquidatorSettings } from "../liquidator/config.js";
 import { rebalancerSettings } from "../rebalancer/config.js";
+import { volatilityKeeperSettings } from "../volatility/config.js";
 
 // Every dedicated keeper unit beside the fee keeper's (checked in systemd.test.ts), one table: the process
 // contract, its own state, env file, key and port, `systemd-analyze verify` without a warning and a low exposure.
@@ -47,6 +48,13 @@ const units = [
     state: "liquidator",
     db: "liquidator.sqlite",
     port: liquidatorSettings.httpPort.read(noSettings),
+  },
+  {
+    file: "aitbc-volatility-keeper.service",
+    keeper: "volatility",
+    state: "volatility-keeper",
+    db: "volatility-keeper.sqlite",
+    port: volatilityKeeperSettings.httpPort.read(noSettings),
   },
   // One instance per validator: state, env file and key carry the instance name (%i).
   {
