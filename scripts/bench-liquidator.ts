@@ -13,7 +13,7 @@
  * Auto-mining puts each transaction in its own block: two vaults going under in the same block are liquidated in two
  * consecutive blocks (latency 1 and 2), which a real chain would put in one.
  *
- *     npx tsx scripts/bench-liquidator.ts [--vaults 24] [--cushion-step 0.02]
+ *     npx tsx scripts/bench-liquidator.ts [--vaults 24] [--cushion-step 0.025]
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,7 +40,7 @@ import { scenarioContext, seedPools } from "./lib/scenario.js";
 const { values } = parseArgs({
   options: {
     vaults: { type: "string", default: "24" },
-    "cushion-step": { type: "string", default: "0.02" },
+    "cushion-step": { type: "string", default: "0.025" },
   },
 });
 const vaultCount = Number(values.vaults);
