@@ -14,7 +14,7 @@ export DATABASE_URL
 SNAPSHOT_SCOPE := --no-match-path 'test/invariant/*' --fuzz-seed 1
 TS_SOURCES := "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
 
-.PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up deploy bench-gas snapshot clean
+.PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up deploy bench-gas bench-liquidator snapshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -69,6 +69,9 @@ bench-gas: build ## Gas tables: AIServiceAMM against Uniswap V2 (router and bare
 	$(FORGE) test --match-path test/gas/AIServiceAMM.gas.t.sol -vv
 	$(FORGE) test --match-path 'test/gas/{AgentPortfolioManager,MultiAgentCoordinator,ComputePriceOracle,VolatilityFeed,BlackScholes}.gas.t.sol' -vv
 	$(FORGE) test --match-path 'test/gas/AIPowerDerivatives*.gas.t.sol' -vv
+
+bench-liquidator: build ## Liquidator latency: blocks from a vault becoming liquidatable to its liquidation by the real keeper process, over 24 vaults sinking at different blocks (goal: median ≤ 1, max ≤ 2)
+	npx tsx scripts/bench-liquidator.ts
 
 snapshot: build ## Rewrite .gas-snapshot
 	$(FORGE) snapshot $(SNAPSHOT_SCOPE)

@@ -15,7 +15,7 @@ import { connectChain, startKeeper, type KeeperStartOptions } from "../lib/runti
 import type { Store } from "../lib/store/store.js";
 import { TxManager, txPolicyFrom, type TxHooks } from "../lib/tx/sender.js";
 import { LogWatcher } from "../lib/watch.js";
-import { BlockLoop } from "../rebalancer/loop.js";
+import { BlockLoop } from "../lib/loop.js";
 import { loadLiquidatorConfig, type LiquidatorConfig } from "./config.js";
 import { LiquidatorJournal, liquidatorMigrations } from "./journal.js";
 import {

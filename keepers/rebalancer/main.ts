@@ -17,7 +17,7 @@ import { PortfolioBook } from "./chain.js";
 import { loadRebalancerConfig, type RebalancerConfig } from "./config.js";
 import { Episodes } from "./decide.js";
 import { ActionJournal, rebalancerMigrations } from "./journal.js";
-import { BlockLoop } from "./loop.js";
+import { BlockLoop } from "../lib/loop.js";
 import {
   createRebalancerMetrics,
   runOnce,

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { apyKeeperSettings } from "../apy/config.js";
 import { bridgeRelayerSettings } from "../bridge-relayer/config.js";
+import { expirySettings } from "../expiry/config.js";
 import { ExitCode } from "../lib/errors.js";
 import { liquidatorSettings } from "../liquidator/config.js";
 import { rebalancerSettings } from "../rebalancer/config.js";
@@ -55,6 +56,13 @@ const units = [
     state: "volatility-keeper",
     db: "volatility-keeper.sqlite",
     port: volatilityKeeperSettings.httpPort.read(noSettings),
+  },
+  {
+    file: "aitbc-expiry.service",
+    keeper: "expiry",
+    state: "expiry",
+    db: "expiry.sqlite",
+    port: expirySettings.httpPort.read(noSettings),
   },
   // One instance per validator: state, env file and key carry the instance name (%i).
   {

@@ -287,6 +287,9 @@ contract AIPowerDerivatives is
         if (payoffWad == 0) return payouts;
         for (uint256 i; i < count; ++i) {
             address holder = holders[i];
+            // this contract's own balance is offers' escrow: only the offer's writer (by cancelling) or its taker
+            // may move it
+            if (holder == address(this)) continue;
             uint256 amount = balanceOf(holder, seriesId);
             if (amount != 0) payouts[i] = _redeem(s, seriesId, holder, amount, payoffWad, holder);
         }

@@ -212,7 +212,7 @@ interface IAIPowerDerivatives {
 
     /// @notice Anyone, after expiry: exercises every option of `seriesId` each listed holder has, paying the payoff to
     /// the holder itself (for the expiry keeper, so that no holder must act to be paid). Nothing happens out of the
-    /// money; a holder with no balance (or listed twice) is skipped. Reverts, as {exerciseOption}, while the pot
+    /// money; a holder with no balance (or listed twice), and the contract itself (offers' escrow), is skipped. Reverts, as {exerciseOption}, while the pot
     /// cannot pay.
     /// @return payouts What each listed holder was paid, in the series' collateral.
     function exerciseFor(uint256 seriesId, address[] calldata holders)

@@ -94,6 +94,22 @@ contract AIPowerDerivativesExpiryTest is DerivativesTestBase {
         assertEq(payouts[0] + payouts[1], 0);
     }
 
+    function test_exerciseFor_leavesOffersEscrowToItsOffer() public {
+        vm.prank(alice);
+        uint256 offerId = dv.createOption(putId, 2 * ONE, 1e6, expiry);
+        _settleAt(1.5e18);
+        dv.settleVault(putVault);
+        address[] memory holders = new address[](1);
+        holders[0] = address(dv);
+        assertEq(dv.exerciseFor(putId, holders)[0], 0);
+        assertEq(dv.balanceOf(address(dv), putId), 2 * ONE);
+        // the writer still gets its escrowed options back
+        uint256 aliceBefore = dv.balanceOf(alice, putId);
+        vm.prank(alice);
+        dv.cancelOption(offerId);
+        assertEq(dv.balanceOf(alice, putId), aliceBefore + 2 * ONE);
+    }
+
     function test_exerciseFor_outOfTheMoneyLeavesBalances() public {
         _settleAt(2e18);
         address[] memory holders = new address[](1);
