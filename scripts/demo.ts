@@ -9,7 +9,10 @@
  * (scripts/lib/demoBridge.ts): two more chains, 3-of-5 attesters and a relayer, agents bridging both ways, one
  * refund after a deadline. Then the portfolio act (scripts/lib/demoPortfolios.ts): agents' portfolios drift as
  * prices move and the rebalancing keeper brings them back, a stop-loss fires, and a consortium of five agents
- * trades, distributes and loses a member to a ragequit. Every process it started is stopped at the end, unless
+ * trades, distributes and loses a member to a ragequit. Then the options act (scripts/lib/demoOptions.ts): a put
+ * written from a full and a margined vault and sold, the price falls and the liquidator closes the margined vault,
+ * the series expires and the expiry keeper settles and pays every holder. Every process it started is stopped at
+ * the end, unless
  * `--keep-running` (`make up`), which prints the URLs and waits for Ctrl-C.
  *
  * Options: --agents N (default 20, env DEMO_AGENTS), --actions N (default 300, env DEMO_ACTIONS),
@@ -33,6 +36,7 @@ import {
   runFarmAndGovernance,
 } from "./lib/demoFarmGovernance.js";
 import { printBridgeReport, runBridgeDemo } from "./lib/demoBridge.js";
+import { printOptionsReport, runOptions } from "./lib/demoOptions.js";
 import { printPortfoliosReport, runPortfoliosAndConsortium } from "./lib/demoPortfolios.js";
 import { aitbcMarkets, localOracleSettings } from "./lib/portfolios.js";
 import { runAgents, scenarioContext, seedPools, type AgentAction, type Market } from "./lib/scenario.js";
@@ -219,6 +223,15 @@ async function main() {
     waitForIndexer,
   });
 
+  const optionsAct = await runOptions({
+    ctx,
+    gpuh: markets.find((market) => market.base === "GPUH" && market.quote === "AITBC")!,
+    chainId: CHAIN_ID,
+    demoDir,
+    step,
+    onStart: (process) => cleanups.push(() => process.stop()),
+  });
+
   const bridge = await runBridgeDemo({
     chainIds: [31338, 31339],
     agentCount: 10,
@@ -240,6 +253,7 @@ async function main() {
   printFarmGovernanceReport(farmGovernance, table, shortAddress);
   printBridgeReport(bridge, table);
   printPortfoliosReport(portfolios, table, shortAddress);
+  printOptionsReport(optionsAct, table);
   console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 
   if (values["keep-running"]) {
