@@ -298,8 +298,13 @@ describe("expiry keeper", () => {
             expected.get(collateral[i])!.get(h),
           );
     // Each holder paid once: one OptionsExercised per (ITM series, holder), all by the keeper.
-    const keys = exercised.map((e) => `${e.args.seriesId}:${e.args.holder}`);
-    expect(new Set(keys).size).toBe(keys.length);
+    // Nobody is paid twice for a series; each of the test's holders once per ITM series. (The count leaves out any
+    // other account the keeper found holding options — the writer, in a run where it kept some — which it pays too.)
+    const allKeys = exercised.map((e) => `${e.args.seriesId}:${e.args.holder}`);
+    expect(new Set(allKeys).size).toBe(allKeys.length);
+    const keys = exercised
+      .filter((e) => holders.includes(e.args.holder!))
+      .map((e) => `${e.args.seriesId}:${e.args.holder}`);
     expect(keys).toHaveLength(holders.length * specs.filter((s) => s.itm).length);
     // Batches of two holders: 5 holders → 3 calls per ITM series.
     const actions = r.journal.list({ limit: 1000 });
