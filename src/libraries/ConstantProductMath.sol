@@ -39,7 +39,7 @@ library ConstantProductMath {
     /// @dev Swap amount s for a single-sided deposit of `amountIn`: after swapping s at fee f, the remainder
     /// `amountIn - s` and the output are in the pool's new ratio. With g = D - f (D = 1e6) the condition
     /// reduces to g·s² + r(D + g)·s − D·r·a = 0, so s = (√(X² + Y) − X) / 2g with X = r(D + g), Y = 4gDra,
-    /// computed as Y / (2g(√(X² + Y) + X)) to avoid cancellation. Inputs above 2^100 are scaled down so X²
+    /// computed as Y / (2g(√(X² + Y) + X)) to avoid cancellation, then rounded down exactly. Inputs above 2^100 are scaled down so X²
     /// and Y fit in 256 bits; the relative error that adds is below 2^-90.
     function singleSidedSwapAmount(uint256 amountIn, uint256 reserveIn, uint256 fee)
         internal
@@ -56,6 +56,10 @@ library ConstantProductMath {
         uint256 x = r * (FEE_DENOMINATOR + g);
         uint256 y = 4 * g * FEE_DENOMINATOR * r * a;
         uint256 root = Math.sqrt(x * x + y);
-        return (y / (2 * g * (root + x))) << shift;
+        uint256 s = y / (2 * g * (root + x));
+        // The floored square root makes the quotient an upper estimate; it overshoots the quadratic's floor root by
+        // at most one (by less than s / (root + x) < 1 before flooring), so one exact residual check corrects it.
+        if (g * s * s + x * s > FEE_DENOMINATOR * r * a) s -= 1;
+        return s << shift;
     }
 }

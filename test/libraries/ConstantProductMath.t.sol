@@ -211,6 +211,23 @@ contract ConstantProductMathTest is Test {
         assertEq(ConstantProductMath.singleSidedSwapAmount(1e18, 0, 3_000), 0);
     }
 
+    /// @dev The case a random fuzz seed found: with a one-unit reserve the floored square root made the quotient one
+    /// above the quadratic's floor root, so a deposit swapped one unit too many.
+    function test_singleSidedSwapAmount_roundsDownWithATinyReserve() public pure {
+        uint256[3] memory amounts = [uint256(2 ** 100 - 4), 2 ** 100 - 1, 2 ** 98 * 3];
+        for (uint256 i; i < amounts.length; ++i) {
+            uint256 s = ConstantProductMath.singleSidedSwapAmount(amounts[i], 1, 0);
+            _assertFloorRoot(s, amounts[i], 1, 0);
+        }
+    }
+
+    function _assertFloorRoot(uint256 s, uint256 amountIn, uint256 reserveIn, uint256 fee) internal pure {
+        uint256 g = 1e6 - fee;
+        uint256 target = 1e6 * reserveIn * amountIn;
+        assertLe(g * s * s + reserveIn * (1e6 + g) * s, target, "s is above the floor root");
+        assertGe(g * (s + 1) * (s + 1) + reserveIn * (1e6 + g) * (s + 1), target, "s is below the floor root");
+    }
+
     /// @dev s solves g·s² + r(D + g)·s − D·r·a = 0: the residual at s is ≤ 0 and at s + 1 ≥ 0 (within the
     /// precision lost to scaling for inputs above 2^100).
     function testFuzz_singleSidedSwapAmount_solvesTheQuadratic(
@@ -223,10 +240,7 @@ contract ConstantProductMathTest is Test {
         fee = bound(fee, 0, MAX_FEE);
         uint256 s = ConstantProductMath.singleSidedSwapAmount(amountIn, reserveIn, fee);
         assertLe(s, amountIn);
-        uint256 g = 1e6 - fee;
-        uint256 target = 1e6 * reserveIn * amountIn;
-        assertLe(g * s * s + reserveIn * (1e6 + g) * s, target);
-        assertGe(g * (s + 1) * (s + 1) + reserveIn * (1e6 + g) * (s + 1), target);
+        _assertFloorRoot(s, amountIn, reserveIn, fee);
     }
 
     function testFuzz_singleSidedSwapAmount_scaledInputsStayAccurate(uint256 amountIn, uint256 reserveIn)
