@@ -12,9 +12,9 @@ export DATABASE_URL
 
 # Gas per named operation, reviewed like code: invariant runs vary, and a fixed fuzz seed keeps fuzz gas stable.
 SNAPSHOT_SCOPE := --no-match-path 'test/invariant/*' --fuzz-seed 1
-TS_SOURCES := "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
+TS_SOURCES := "tools/**/*.ts" "keepers/**/*.ts" "indexer/**/*.ts" "scripts/**/*.ts" "test-e2e/**/*.ts" wagmi.config.ts vitest.config.ts
 
-.PHONY: help install build test test-forge test-ts typecheck fmt fmt-check demo up deploy bench-gas bench-liquidator snapshot clean
+.PHONY: help install build test test-forge test-ts typecheck lint fmt fmt-check demo up deploy bench-gas bench-liquidator snapshot clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -45,6 +45,9 @@ test-ts: build ## Vitest only
 typecheck: build ## TypeScript types of keepers, scripts, tests and indexer
 	npx tsc --noEmit -p .
 	npx tsc --noEmit -p indexer
+
+lint: build ## Static analysis: forge lint (high, medium) and solhint's security rules, every finding triaged in security/lint-triage.md
+	npx tsx tools/lint.ts
 
 fmt: install ## Format Solidity and TypeScript
 	$(FORGE) fmt
