@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Script} from "forge-std/Script.sol";
 
 import {CrossChainBridge} from "../src/bridge/CrossChainBridge.sol";
@@ -115,7 +116,7 @@ contract ConnectBridge is Script {
         if (capacity == 0) return;
         ICrossChainBridge.RateLimitConfig memory config = ICrossChainBridge.RateLimitConfig({
             enabled: true,
-            capacity: uint128(capacity * 1e18),
+            capacity: SafeCast.toUint128(capacity * 1e18),
             refillPerSecond: uint128(vm.envUint("BRIDGE_RATE_REFILL") * 1e18)
         });
         bridge.setRateLimit(token, false, config);
