@@ -15,6 +15,8 @@ const ROOT = join(import.meta.dirname, "..");
 const TRIAGE_FILE = join(ROOT, "security/lint-triage.md");
 const FORGE = join(ROOT, "node_modules/@foundry-rs/forge-linux-amd64/bin/forge");
 const SOLHINT = join(ROOT, "node_modules/.bin/solhint");
+const LINT_OUT = join(ROOT, "cache/lint/out");
+const LINT_CACHE = join(ROOT, "cache/lint/cache");
 const TABLE_HEADER = "| tool | rule | file | code | verdict |";
 
 type Finding = { tool: "forge-lint" | "solhint"; rule: string; file: string; code: string; line: number };
@@ -22,8 +24,12 @@ type TriageRow = Omit<Finding, "line"> & { verdict: string };
 
 const keyOf = (f: Omit<Finding, "line">) => [f.tool, f.rule, f.file, f.code].join("\u0000");
 
-function run(command: string, args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const result = spawnSync(command, args, { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { stdout: string; stderr: string; status: number | null } {
+  const result = spawnSync(command, args, { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw result.error;
   return result;
 }
@@ -32,18 +38,15 @@ function sourceLine(file: string, line: number): string {
   return readFileSync(join(ROOT, file), "utf8").split("\n")[line - 1]?.trim() ?? "";
 }
 
-/** forge lint prints one JSON diagnostic per line on stderr with --json. */
+/**
+ * forge lint prints one JSON diagnostic per line on stderr with --json. It compiles into its own artifacts and cache:
+ * in the shared ones it would leave ABI-only artifacts that the build cache then counts as current, and a later
+ * `forge test` would silently skip every test contract it had compiled that way.
+ */
 function forgeLintFindings(): Finding[] {
-  const { stderr, status } = run(FORGE, [
-    "lint",
-    "src",
-    "script",
-    "--severity",
-    "high",
-    "--severity",
-    "med",
-    "--json",
-  ]);
+  const env = { ...process.env, FOUNDRY_OUT: LINT_OUT, FOUNDRY_CACHE_PATH: LINT_CACHE };
+  const args = ["lint", "src", "script", "--severity", "high", "--severity", "med", "--json"];
+  const { stderr, status } = run(FORGE, args, env);
   if (status !== 0) throw new Error(`forge lint exited ${status}:\n${stderr}`);
   const findings: Finding[] = [];
   for (const text of stderr.split("\n")) {
