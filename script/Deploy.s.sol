@@ -40,8 +40,8 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///                      to the timelock: with no supply, no proposal could ever pass and nothing could change.
 ///   MINTER             may mint protocol tokens (default: the timelock)
 ///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock)
-///   VOLATILITY_KEEPER  may move option-pricing volatility inside governance-set bounds (default: the timelock, so
-///                      every move is a vote until a keeper is named)
+///   VOLATILITY_KEEPER  may move option-pricing volatility inside governance-set bounds (required, and never the
+///                      timelock: a value goes stale after VOLATILITY_MAX_AGE, far sooner than a vote could refresh it)
 ///   OPTIONS_LISTER     may list option series (default: the timelock)
 ///   TREASURY           receives the protocol's fee share (default: the timelock)
 ///   PROTOCOL_FEE_BPS   protocol share of swap fees in bps (default: 1666, a sixth)
@@ -66,7 +66,6 @@ contract Deploy is Script {
         address farmOperator;
         address minter;
         address reputationGranter;
-        // zero: the timelock
         address volatilityKeeper;
         address optionsLister;
         // zero: the timelock
@@ -76,6 +75,8 @@ contract Deploy is Script {
     }
 
     error RoleHolderRequired(string variable);
+    /// @notice A keeper role that must act within hours was named for the timelock, which acts only after a vote.
+    error KeeperCannotBeTimelock(string variable, address timelock);
     /// @notice AITBC would start with no supply while only the timelock may mint: governance could never act.
     error GovernanceCannotStart();
     /// @notice ADMIN may replace the timelock only on a local test chain.
@@ -123,6 +124,9 @@ contract Deploy is Script {
         d.timelock = new TimelockController(
             _envUint("TIMELOCK_DELAY", 2 days, type(uint32).max), new address[](0), new address[](0), deployer
         );
+        if (holders.volatilityKeeper == address(d.timelock)) {
+            revert KeeperCannotBeTimelock("VOLATILITY_KEEPER", address(d.timelock));
+        }
         d.aitbc = new AITBC(address(d.accessManager));
         d.amm = new AIServiceAMM(
             address(d.accessManager),
@@ -269,11 +273,7 @@ contract Deploy is Script {
             holders.reputationGranter == address(0) ? address(d.timelock) : holders.reputationGranter,
             0
         );
-        manager.grantRole(
-            Roles.VOLATILITY_KEEPER,
-            holders.volatilityKeeper == address(0) ? address(d.timelock) : holders.volatilityKeeper,
-            0
-        );
+        manager.grantRole(Roles.VOLATILITY_KEEPER, holders.volatilityKeeper, 0);
         manager.grantRole(
             Roles.OPTIONS_LISTER,
             holders.optionsLister == address(0) ? address(d.timelock) : holders.optionsLister,
@@ -305,7 +305,7 @@ contract Deploy is Script {
         holders.farmOperator = _requiredAddress("FARM_OPERATOR");
         holders.minter = vm.envOr("MINTER", address(0));
         holders.reputationGranter = vm.envOr("REPUTATION_GRANTER", address(0));
-        holders.volatilityKeeper = vm.envOr("VOLATILITY_KEEPER", address(0));
+        holders.volatilityKeeper = _requiredAddress("VOLATILITY_KEEPER");
         holders.optionsLister = vm.envOr("OPTIONS_LISTER", address(0));
         holders.admin = vm.envOr("ADMIN", address(0));
         if (holders.admin != address(0) && (block.chainid < 31_337 || block.chainid >= 31_500)) {

@@ -3,6 +3,7 @@ import {
   decideVault,
   isNormalRefusal,
   liquidationIntentId,
+  optionValuePerUnitWad,
   rewardCoversGas,
   vaultOfIntent,
   type RewardInputs,
@@ -99,6 +100,34 @@ describe("rewardCoversGas", () => {
     });
     const r = rewardCoversGas(inputs({ nativePriceWad: 10n * e18, minMultipleMicros: 100_000_000n }));
     expect(r).toMatchObject({ ok: false, reason: "reward-below-gas" });
+  });
+});
+
+describe("optionValuePerUnitWad", () => {
+  const strikeWad = 2n * e18;
+  it("is the premium for a put and premium / index (at most one unit) for a call", () => {
+    const priced = { premiumWad: e18 / 2n, indexWad: 2n * e18 };
+    expect(optionValuePerUnitWad({ isCall: false, strikeWad, priced, liquidationIndexWad: 0n })).toBe(
+      e18 / 2n,
+    );
+    expect(optionValuePerUnitWad({ isCall: true, strikeWad, priced, liquidationIndexWad: 0n })).toBe(
+      e18 / 4n,
+    );
+    const rich = { premiumWad: 3n * e18, indexWad: 2n * e18 };
+    expect(optionValuePerUnitWad({ isCall: true, strikeWad, priced: rich, liquidationIndexWad: 0n })).toBe(
+      e18,
+    );
+  });
+  it("falls back to the intrinsic value at the liquidation index when the premium is refused (stale volatility)", () => {
+    // put struck at 2, index 1.5: 0.5 quote; call struck at 2, index 2.5: 0.5 / 2.5 = 0.2 underlying
+    expect(optionValuePerUnitWad({ isCall: false, strikeWad, liquidationIndexWad: (3n * e18) / 2n })).toBe(
+      e18 / 2n,
+    );
+    expect(optionValuePerUnitWad({ isCall: true, strikeWad, liquidationIndexWad: (5n * e18) / 2n })).toBe(
+      e18 / 5n,
+    );
+    expect(optionValuePerUnitWad({ isCall: false, strikeWad, liquidationIndexWad: 3n * e18 })).toBe(0n);
+    expect(optionValuePerUnitWad({ isCall: true, strikeWad, liquidationIndexWad: e18 })).toBe(0n);
   });
 });
 

@@ -5,7 +5,9 @@
  * leaving a remainder below the contract's dust minimum. The write is sent only when its reward — the collateral
  * the contract pays minus the value of the options burned (their Black–Scholes value at the index price, what the
  * keeper could have sold them for) — covers its gas cost (gas × max fee, in collateral at NATIVE_PRICES) times
- * MIN_REWARD_GAS_MULTIPLE.
+ * MIN_REWARD_GAS_MULTIPLE. While the Black–Scholes value cannot be read (the volatility is stale, or a band trip has
+ * closed the index — the contract still liquidates then, at the liquidation index), the options are valued at their
+ * intrinsic value at the liquidation index, the least they are worth.
  */
 
 export type VaultState = {
@@ -66,6 +68,32 @@ export type RewardInputs = {
 export type RewardCheck =
   | { ok: true; reward: bigint; gasCost: bigint }
   | { ok: false; reason: "unpriced" | "reward-below-gas"; reward: bigint; gasCost: bigint };
+
+const WAD = 10n ** 18n;
+
+/**
+ * Value of one whole option in collateral (wad) from what the chain gave: the put's premium, or the call's premium /
+ * index (at most one underlying unit); without a premium, its intrinsic value at the liquidation index (put: K − S,
+ * call: (S − K) / S underlying; 0 out of the money).
+ */
+export function optionValuePerUnitWad(o: {
+  isCall: boolean;
+  strikeWad: bigint;
+  /** Black–Scholes premium (quote wad) and the index it was priced at; undefined when the chain refused them. */
+  priced?: { premiumWad: bigint; indexWad: bigint };
+  liquidationIndexWad: bigint;
+}): bigint {
+  if (o.priced) {
+    const { premiumWad, indexWad } = o.priced;
+    if (!o.isCall) return premiumWad;
+    if (indexWad === 0n) return 0n;
+    const perUnit = (premiumWad * WAD) / indexWad;
+    return perUnit < WAD ? perUnit : WAD;
+  }
+  const s = o.liquidationIndexWad;
+  if (!o.isCall) return o.strikeWad > s ? o.strikeWad - s : 0n;
+  return s > o.strikeWad ? ((s - o.strikeWad) * WAD) / s : 0n;
+}
 
 /** Whether the liquidation's reward (collateral paid − value of the options burned) covers its gas. */
 export function rewardCoversGas(r: RewardInputs): RewardCheck {

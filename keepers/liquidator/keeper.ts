@@ -19,6 +19,7 @@ import {
   decideVault,
   isNormalRefusal,
   liquidationIntentId,
+  optionValuePerUnitWad,
   rewardCoversGas,
   vaultOfIntent,
   type VaultDecision,
@@ -33,6 +34,7 @@ type SeriesInfo = {
   expiry: bigint;
   poolId: bigint;
   isCall: boolean;
+  strikeWad: bigint;
   collateral: Address;
   underlyingDecimals: number;
   collateralDecimals: number;
@@ -157,6 +159,7 @@ async function seriesInfo(ctx: LiquidatorContext, seriesId: bigint): Promise<Ser
     expiry: BigInt(s.expiry),
     poolId: BigInt(s.underlyingPoolId),
     isCall: s.isCall,
+    strikeWad: s.strikeWad,
     collateral: s.collateral,
     underlyingDecimals: s.underlyingDecimals,
     collateralDecimals: s.collateralDecimals,
@@ -308,36 +311,46 @@ async function prepare(
   let valuePerUnitWad: bigint;
   let maxFeePerGas: bigint;
   try {
-    const [sim, estimate, premium, index, fees] = await Promise.all([
+    const [sim, estimate, priced, liquidationIndexWad, fees] = await Promise.all([
       ctx.publicClient.simulateContract({ ...call, account: ctx.tx.address }),
       ctx.publicClient.estimateContractGas({ ...call, account: ctx.tx.address }),
+      // Refused while the volatility is stale or a band trip closes the index; the contract still liquidates then.
+      Promise.all([
+        ctx.publicClient.readContract({
+          address: ctx.derivatives,
+          abi,
+          functionName: "calculatePremium",
+          args: [state.seriesId],
+        }),
+        s.isCall
+          ? ctx.publicClient.readContract({
+              address: ctx.priceSource,
+              abi: oracleOptionPriceSourceAbi,
+              functionName: "indexPriceWad",
+              args: [s.poolId],
+            })
+          : Promise.resolve(0n),
+      ]).then(
+        ([premiumWad, indexWad]) => ({ premiumWad, indexWad }),
+        () => undefined,
+      ),
       ctx.publicClient.readContract({
-        address: ctx.derivatives,
-        abi,
-        functionName: "calculatePremium",
-        args: [state.seriesId],
+        address: ctx.priceSource,
+        abi: oracleOptionPriceSourceAbi,
+        functionName: "liquidationIndexPriceWad",
+        args: [s.poolId],
       }),
-      s.isCall
-        ? ctx.publicClient.readContract({
-            address: ctx.priceSource,
-            abi: oracleOptionPriceSourceAbi,
-            functionName: "indexPriceWad",
-            args: [s.poolId],
-          })
-        : Promise.resolve(0n),
       currentFees(ctx.publicClient),
     ]);
     collateralPaid = sim.result;
     gas = estimate;
     maxFeePerGas = fees.maxFeePerGas;
-    const wad = 10n ** 18n;
-    valuePerUnitWad = !s.isCall
-      ? premium
-      : index === 0n
-        ? 0n
-        : (premium * wad) / index < wad
-          ? (premium * wad) / index
-          : wad;
+    valuePerUnitWad = optionValuePerUnitWad({
+      isCall: s.isCall,
+      strikeWad: s.strikeWad,
+      priced,
+      liquidationIndexWad,
+    });
   } catch (error) {
     const reason = shortReason(error);
     if (isNormalRefusal(reason)) {

@@ -134,6 +134,7 @@ contract AIPowerDerivatives is
         _addToSeries(s, collateral, amount);
         if (amount != 0) {
             _checkRequirement(s, margined, collateral, amount);
+            if (margined) _checkVolatilityFresh(s);
             _mint(msg.sender, seriesId, amount);
             emit OptionsMinted(vaultId, seriesId, msg.sender, amount);
         }
@@ -168,7 +169,9 @@ contract AIPowerDerivatives is
         uint256 short = v.short + amount;
         v.short = SafeCast.toUint128(short);
         _addToSeries(s, 0, amount);
-        _checkRequirement(s, v.margined, v.collateral, short);
+        bool margined = v.margined;
+        _checkRequirement(s, margined, v.collateral, short);
+        if (margined) _checkVolatilityFresh(s);
         _mint(to, seriesId, amount);
         emit OptionsMinted(vaultId, seriesId, to, amount);
     }
@@ -466,7 +469,7 @@ contract AIPowerDerivatives is
         uint256 short = v.short;
         if (short == 0) return (collateral, 0, false);
         bool margined = v.margined;
-        (uint256 spot, uint256 t) = margined ? _indexAndTime(s) : (0, 0);
+        (uint256 spot, uint256 t) = margined ? _liquidationIndexAndTime(s) : (0, 0);
         required = _requirementAt(s, short, margined, spot, t);
         liquidatable = margined && block.timestamp < s.expiry && collateral < required;
     }
@@ -486,7 +489,7 @@ contract AIPowerDerivatives is
     function calculatePremium(uint256 seriesId) external view returns (uint256) {
         Series storage s = _knownSeries(seriesId);
         (uint256 spot, uint256 t) = _indexAndTime(s);
-        return _premiumWad(s, spot, t);
+        return _premiumWad(s, spot, t, t == 0 ? 0 : priceSource.volatilityWad(s.underlyingPoolId));
     }
 
     /// @inheritdoc IAIPowerDerivatives
@@ -617,7 +620,7 @@ contract AIPowerDerivatives is
         uint256 collateral,
         uint256 short
     ) internal returns (uint256 collateralPaid, uint256 start, uint256 discount) {
-        (uint256 spot, uint256 t) = _indexAndTime(s);
+        (uint256 spot, uint256 t) = _liquidationIndexAndTime(s);
         uint256 required = _requirementAt(s, short, true, spot, t);
         if (collateral >= required) revert VaultHealthy(vaultId, collateral, required);
         start = v.auctionStart;
@@ -626,23 +629,24 @@ contract AIPowerDerivatives is
             emit LiquidationStarted(vaultId, collateral, required);
         }
         discount = _discount(start);
-        uint256 priceWad = Math.mulDiv(_valuePerUnitWad(s, spot, t), WAD, WAD - discount);
         collateralPaid = Math.min(
-            _toCollateral(s, amount, priceWad, Math.Rounding.Floor), Math.mulDiv(collateral, amount, short)
+            _toCollateral(s, amount, _liquidationPriceWad(s, spot, t, discount), Math.Rounding.Floor),
+            Math.mulDiv(collateral, amount, short)
         );
         short -= amount;
         if (short == 0 || collateral - collateralPaid >= _requirementAt(s, short, true, spot, t)) start = 0;
     }
 
-    /// @dev Starts the auction of a vault under water, clears it for a vault back above water. A no-op when the
-    /// index cannot be priced: deposits and burns stay open when the price source fails.
+    /// @dev Starts the auction of a vault under water, clears it for a vault back above water (at the liquidation
+    /// index, as {liquidate} judges it). A no-op when the index cannot be priced: deposits and burns stay open when
+    /// the price source fails.
     function _pokeAuction(uint256 vaultId, Vault storage v, Series storage s, uint256 collateral) internal {
         uint256 short = v.short;
         bool under;
         uint256 required;
         if (short != 0) {
             uint256 expiry = s.expiry;
-            try priceSource.indexPriceWad(s.underlyingPoolId) returns (uint256 spot) {
+            try priceSource.liquidationIndexPriceWad(s.underlyingPoolId) returns (uint256 spot) {
                 required = _requirementAt(s, short, true, spot, expiry - block.timestamp);
             } catch {
                 return;
@@ -681,6 +685,44 @@ contract AIPowerDerivatives is
         t = block.timestamp < expiry ? expiry - block.timestamp : 0;
     }
 
+    /// @dev {_indexAndTime} at the liquidation index: still priced while the oracle's band is tripped, so that
+    /// tripping it cannot freeze the liquidation of a vault under water.
+    function _liquidationIndexAndTime(Series storage s) internal view returns (uint256 spot, uint256 t) {
+        spot = priceSource.liquidationIndexPriceWad(s.underlyingPoolId);
+        uint256 expiry = s.expiry;
+        t = block.timestamp < expiry ? expiry - block.timestamp : 0;
+    }
+
+    /// @dev The volatility a liquidation values options at: the source's, or while it cannot serve one (stale or
+    /// unset) its ceiling, the highest it could serve. An option is worth more at a higher volatility, so the
+    /// liquidator is paid at least what any served volatility would pay him: a vault under water stays
+    /// liquidatable whatever the feed's age. No volatility enters at expiry (t = 0: the intrinsic value).
+    function _liquidationVolatility(Series storage s, uint256 t) internal view returns (uint256) {
+        if (t == 0) return 0;
+        uint256 poolId = s.underlyingPoolId;
+        try priceSource.volatilityWad(poolId) returns (uint256 volatilityWad) {
+            return volatilityWad;
+        } catch {
+            return priceSource.volatilityCeilingWad(poolId);
+        }
+    }
+
+    /// @dev What a liquidator is paid per whole unit (collateral wad): the value at the liquidation volatility grossed
+    /// up by the discount.
+    function _liquidationPriceWad(Series storage s, uint256 spot, uint256 t, uint256 discount)
+        internal
+        view
+        returns (uint256)
+    {
+        return Math.mulDiv(_valuePerUnitWad(s, spot, t, _liquidationVolatility(s, t)), WAD, WAD - discount);
+    }
+
+    /// @dev New margined exposure only while the volatility is served (reverts as the source does, e.g. stale): a
+    /// liquidation then values at the ceiling, which no writer should be able to add leverage against.
+    function _checkVolatilityFresh(Series storage s) internal view {
+        priceSource.volatilityWad(s.underlyingPoolId);
+    }
+
     /// @dev The collateral `short` options need: full (K or one underlying per unit) or the margin formula.
     function _requirementAt(Series storage s, uint256 short, bool margined, uint256 spot, uint256 t)
         internal
@@ -716,26 +758,32 @@ contract AIPowerDerivatives is
         return Math.mulDiv(tau, down, WAD, Math.Rounding.Ceil) + strike - down;
     }
 
-    /// @dev An option's value per whole unit in collateral (wad), Black–Scholes at the index price.
-    function _valuePerUnitWad(Series storage s, uint256 spot, uint256 t) internal view returns (uint256) {
-        uint256 premiumWad = _premiumWad(s, spot, t);
+    /// @dev An option's value per whole unit in collateral (wad), Black–Scholes at `spot` and `volatilityWad`.
+    function _valuePerUnitWad(Series storage s, uint256 spot, uint256 t, uint256 volatilityWad)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 premiumWad = _premiumWad(s, spot, t, volatilityWad);
         if (!s.isCall) return premiumWad;
         // a call is worth premium / S underlying, at most one unit
         return spot == 0 ? 0 : Math.min(WAD, Math.mulDiv(premiumWad, WAD, spot));
     }
 
-    /// @dev Black–Scholes premium of one whole unit in quote (wad) at the index price and the underlying's governed
-    /// volatility; at expiry (no time left, where the formula has no meaning) the intrinsic value.
-    function _premiumWad(Series storage s, uint256 spot, uint256 t) internal view returns (uint256) {
+    /// @dev Black–Scholes premium of one whole unit in quote (wad) at `spot` and `volatilityWad`; at expiry (no time
+    /// left, where the formula has no meaning) the intrinsic value.
+    function _premiumWad(Series storage s, uint256 spot, uint256 t, uint256 volatilityWad)
+        internal
+        view
+        returns (uint256)
+    {
         uint256 strike = s.strikeWad;
         bool isCall = s.isCall;
         if (t == 0) {
             if (isCall) return spot > strike ? spot - strike : 0;
             return strike > spot ? strike - spot : 0;
         }
-        return BlackScholes.premium(
-            spot, strike, t, priceSource.volatilityWad(s.underlyingPoolId), RATE_WAD, isCall
-        );
+        return BlackScholes.premium(spot, strike, t, volatilityWad, RATE_WAD, isCall);
     }
 
     function _discount(uint256 start) internal view returns (uint256) {

@@ -12,7 +12,9 @@ import {IVolatilityFeed} from "../interfaces/IVolatilityFeed.sol";
 /// @title OracleOptionPriceSource
 /// @notice The prices AIPowerDerivatives reads, from the protocol's own sources: the index is the
 /// ComputePriceOracle's time-weighted price of an AMM pool's underlying in its quote token, the settlement price is
-/// the oracle's immutable settlement at an expiry, and the volatility is the VolatilityFeed's governed value.
+/// the oracle's immutable settlement at an expiry, and the volatility is the VolatilityFeed's governed value. The
+/// liquidation index is the same time-weighted price, served while the oracle's band is tripped; the volatility
+/// ceiling is the feed's upper bound for the pool.
 /// @dev The oracle's prices are ratios of raw token units (UQ112.112); options price whole units with 18 decimals.
 /// This contract is the one place where the two meet ({_toWad}). A pool is listed once (anyone may list it: it only
 /// copies facts from the AMM and the tokens) so that every later read costs no AMM call.
@@ -88,6 +90,13 @@ contract OracleOptionPriceSource is IOptionPriceSource {
     }
 
     /// @inheritdoc IOptionPriceSource
+    function liquidationIndexPriceWad(uint256 underlyingPoolId) external view returns (uint256) {
+        ListedPool memory listed = _listed(underlyingPoolId);
+        (uint256 price0X112, uint256 price1X112) = oracle.twapIgnoringBandX112(underlyingPoolId);
+        return _toWad(listed, listed.underlyingIsToken0 ? price0X112 : price1X112);
+    }
+
+    /// @inheritdoc IOptionPriceSource
     function settlementPriceWad(uint256 underlyingPoolId, uint256 expiry)
         external
         view
@@ -113,6 +122,11 @@ contract OracleOptionPriceSource is IOptionPriceSource {
     /// @inheritdoc IOptionPriceSource
     function volatilityWad(uint256 underlyingPoolId) external view returns (uint256) {
         return volatilityFeed.volatilityOf(underlyingPoolId);
+    }
+
+    /// @inheritdoc IOptionPriceSource
+    function volatilityCeilingWad(uint256 underlyingPoolId) external view returns (uint256) {
+        return volatilityFeed.volatilityCeilingOf(underlyingPoolId);
     }
 
     /// @inheritdoc IOptionPriceSource

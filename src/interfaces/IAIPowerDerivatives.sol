@@ -36,6 +36,11 @@ import {IOptionPriceSource} from "./IOptionPriceSource.sol";
 /// ends when a liquidation leaves the vault empty or above water, when a deposit or burn brings it above water, or
 /// when anyone calls {startLiquidation} after the price recovered; until then a recovered vault keeps its start time
 /// (its owner ends it by any deposit), so that a renewed fall would resume the discount where it was.
+/// A vault under water stays liquidatable whatever the state of the optional inputs: liquidation (and
+/// {vaultHealth}) reads the price source's liquidation index, which stays priced while the oracle's band is tripped,
+/// and values V at the source's volatility ceiling while the volatility is stale or unset (an option is worth more at
+/// a higher volatility: the liquidator is paid at least what any served volatility would pay). New margined
+/// exposure ({openVault} or {mint} on a margined vault) is refused while the volatility cannot be served.
 ///
 /// Bad debt. A vault that owes more than it holds at settlement pays what it holds; the shortfall is added to its
 /// series' `badDebt` (event {BadDebtRecorded}); it is the part of the holders' claims that the payout pot can never
@@ -179,6 +184,8 @@ interface IAIPowerDerivatives {
 
     /// @notice Opens a vault on a series owned by the caller, locks `collateral` from the caller in it and mints
     /// `amount` options to the caller (either may be 0; not both), checking the requirement. Halted while paused.
+    /// A margined vault with options needs the source's volatility to be served (reverts as the source does while it
+    /// is stale).
     function openVault(uint256 seriesId, bool margined, uint256 collateral, uint256 amount)
         external
         returns (uint256 vaultId);
@@ -188,7 +195,8 @@ interface IAIPowerDerivatives {
     function deposit(uint256 vaultId, uint256 amount) external;
 
     /// @notice Vault owner, before expiry: mints `amount` options to `to` against the vault, which must then meet
-    /// its requirement. Halted while paused.
+    /// its requirement. Halted while paused. On a margined vault the source's volatility must be served (reverts as
+    /// the source does while it is stale).
     function mint(uint256 vaultId, uint256 amount, address to) external;
 
     /// @notice Vault owner, before expiry: burns `amount` of the caller's options of the vault's series and
@@ -229,8 +237,10 @@ interface IAIPowerDerivatives {
     function startLiquidation(uint256 vaultId) external;
 
     /// @notice Anyone, before expiry, even while paused: burns `amount` of the caller's options of a margined vault
-    /// below its requirement (index price) and pays the caller their value grossed up by the auction's discount,
-    /// capped at the vault's collateral per option. What remains must be none or at least the dust minimum.
+    /// below its requirement (at the liquidation index, priced even while the oracle's band is tripped) and pays the
+    /// caller their value grossed up by the auction's discount, capped at the vault's collateral per option (the value
+    /// at the volatility ceiling while the volatility is stale). What remains must be none or at least the dust
+    /// minimum.
     function liquidate(uint256 vaultId, uint256 amount) external returns (uint256 collateralPaid);
 
     /// @notice Writer's offer (the seed's bilateral createOption): escrows `amount` of the caller's options of a
@@ -272,7 +282,8 @@ interface IAIPowerDerivatives {
     /// collateral units, rounded up.
     function requirement(uint256 seriesId, uint256 amount, bool margined) external view returns (uint256);
 
-    /// @notice A vault's collateral and requirement now, and whether {liquidate} would accept it.
+    /// @notice A vault's collateral and requirement now (a margined vault's at the liquidation index), and whether
+    /// {liquidate} would accept it.
     function vaultHealth(uint256 vaultId)
         external
         view

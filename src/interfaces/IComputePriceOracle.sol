@@ -119,6 +119,16 @@ interface IComputePriceOracle {
     /// @notice Time-weighted average prices over the window, UQ112.112: token0 in token1, and token1 in token0.
     function twapX112(uint256 poolId) external view returns (uint256 price0X112, uint256 price1X112);
 
+    /// @notice {twapX112} served while a move beyond the band has closed the window: the same average over the same
+    /// window, every other check ({InsufficientHistory}, {StaleObservation}, {PoolIdle}) kept. For callers that must
+    /// still act on a time-weighted price while the band closes the oracle (liquidations, whose refusal would let a
+    /// writer freeze them by tripping the band): what it averages in costs a manipulator as much as against a
+    /// time-weighted average without a band.
+    function twapIgnoringBandX112(uint256 poolId)
+        external
+        view
+        returns (uint256 price0X112, uint256 price1X112);
+
     /// @notice What `amountIn` of `tokenIn` is worth in the pool's other token at the time-weighted price.
     function consult(uint256 poolId, address tokenIn, uint256 amountIn)
         external

@@ -21,8 +21,19 @@ interface IOptionPriceSource {
     /// when already fixed; immutable once set). Reverts when it cannot be fixed yet.
     function finalizeSettlement(uint256 underlyingPoolId, uint256 expiry) external returns (uint256 priceWad);
 
-    /// @notice Annualized volatility of the underlying (wad, 1e18 = 100 %).
+    /// @notice The index price liquidations use (wad): {indexPriceWad}, and still a time-weighted price while a
+    /// protection that closes the index for a while (a move beyond the oracle's band) holds, so that a writer cannot
+    /// freeze the liquidation of an under-water vault by tripping it. Reverts when no time-weighted price exists.
+    function liquidationIndexPriceWad(uint256 underlyingPoolId) external view returns (uint256);
+
+    /// @notice Annualized volatility of the underlying (wad, 1e18 = 100 %). Reverts when it has none or it is stale
+    /// (fails closed).
     function volatilityWad(uint256 underlyingPoolId) external view returns (uint256);
+
+    /// @notice The highest volatility {volatilityWad} could serve for the underlying (wad); never reverts. An
+    /// option's value grows with volatility: a valuation at this ceiling is conservative for whoever takes the
+    /// option's obligation over (a liquidator) while the volatility is stale.
+    function volatilityCeilingWad(uint256 underlyingPoolId) external view returns (uint256);
 
     /// @notice Reverts unless a series on `underlying` in `quote` expiring at `expiry` can be priced and settled
     /// from `underlyingPoolId`: the pool pairs exactly these tokens, and a settlement price at `expiry` can be

@@ -62,6 +62,11 @@ interface IVolatilityFeed {
     /// {VolatilityStale} more than `maxAge` seconds after the last.
     function volatilityOf(uint256 poolId) external view returns (uint256 volatilityWad);
 
+    /// @notice The highest volatility the pool may be given: its bounds' `maxWad`, or the default bounds' before its
+    /// first update. Never reverts, whatever the value's age: option value grows with volatility, so a valuation at
+    /// this ceiling is an upper bound of any the feed could serve (the conservative fallback while it is stale).
+    function volatilityCeilingOf(uint256 poolId) external view returns (uint256 maxWad);
+
     /// @notice The pool's stored state, whatever its age (bounds all zero until its first update or `setBounds`).
     function poolVolatility(uint256 poolId) external view returns (PoolVolatility memory);
 

@@ -195,7 +195,16 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
 
     /// @inheritdoc IComputePriceOracle
     function twapX112(uint256 poolId) public view returns (uint256 price0X112, uint256 price1X112) {
-        (price0X112, price1X112,) = _twap(poolId);
+        (price0X112, price1X112,) = _twap(poolId, true);
+    }
+
+    /// @inheritdoc IComputePriceOracle
+    function twapIgnoringBandX112(uint256 poolId)
+        external
+        view
+        returns (uint256 price0X112, uint256 price1X112)
+    {
+        (price0X112, price1X112,) = _twap(poolId, false);
     }
 
     /// @inheritdoc IComputePriceOracle
@@ -204,7 +213,7 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
         view
         returns (uint256 amountOut, address tokenOut)
     {
-        (uint256 price0X112, uint256 price1X112, PoolState storage pool) = _twap(poolId);
+        (uint256 price0X112, uint256 price1X112, PoolState storage pool) = _twap(poolId, true);
         if (tokenIn == pool.token0) {
             return (Math.mulDiv(amountIn, price0X112, 1 << 112), pool.token1);
         }
@@ -228,7 +237,7 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
 
     /// @inheritdoc IComputePriceOracle
     function volatility(uint256 poolId) external view returns (uint256 annualizedWad) {
-        (PoolState storage pool, Observation storage oldest,) = _window(poolId);
+        (PoolState storage pool, Observation storage oldest,) = _window(poolId, true);
         Observation storage newest = _observations[poolId][pool.newestSlot];
         uint256 span = newest.timestamp - oldest.timestamp;
         if (span == 0) return 0;
@@ -280,8 +289,9 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
         return block.timestamp / period != _observations[poolId][pool.newestSlot].timestamp / period;
     }
 
-    /// @dev The observation opening the window, checked as the NatSpec of {IComputePriceOracle} describes.
-    function _window(uint256 poolId)
+    /// @dev The observation opening the window, checked as the NatSpec of {IComputePriceOracle} describes (the band
+    /// only when `checkBand`).
+    function _window(uint256 poolId, bool checkBand)
         private
         view
         returns (PoolState storage pool, Observation storage oldest, uint256 elapsed)
@@ -294,6 +304,7 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
         // Older than the window: the slot still holds an earlier cycle's observation (nobody recorded in time).
         if (elapsed > window) revert StaleObservation(poolId, elapsed, window);
         if (elapsed < window - 2 * uint256(period)) revert InsufficientHistory(poolId);
+        if (!checkBand) return (pool, oldest, elapsed);
         uint256 movedAt = pool.movedBeyondBandAt;
         if (movedAt != 0 && block.timestamp - movedAt < window) revert PriceMovedBeyondBand(poolId, movedAt);
     }
@@ -323,14 +334,14 @@ contract ComputePriceOracle is IComputePriceOracle, AccessManaged {
         settled.windowEnd = end.timestamp;
     }
 
-    function _twap(uint256 poolId)
+    function _twap(uint256 poolId, bool checkBand)
         private
         view
         returns (uint256 price0X112, uint256 price1X112, PoolState storage pool)
     {
         Observation storage oldest;
         uint256 elapsed;
-        (pool, oldest, elapsed) = _window(poolId);
+        (pool, oldest, elapsed) = _window(poolId, checkBand);
         uint32 idle = maxPoolIdle;
         (uint256 price0Cumulative, uint256 price1Cumulative,) = amm.currentCumulativePrices(poolId);
         if (idle != 0) {

@@ -86,6 +86,12 @@ contract VolatilityFeed is IVolatilityFeed, AccessManaged {
     }
 
     /// @inheritdoc IVolatilityFeed
+    function volatilityCeilingOf(uint256 poolId) external view returns (uint256 maxWad) {
+        PoolVolatility storage pool = _pools[poolId];
+        return pool.configured ? pool.bounds.maxWad : _defaultBounds.maxWad;
+    }
+
+    /// @inheritdoc IVolatilityFeed
     function poolVolatility(uint256 poolId) external view returns (PoolVolatility memory) {
         return _pools[poolId];
     }

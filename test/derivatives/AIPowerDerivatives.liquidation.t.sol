@@ -2,10 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {IAIPowerDerivatives} from "../../src/interfaces/IAIPowerDerivatives.sol";
 import {BlackScholes} from "../../src/libraries/BlackScholes.sol";
 import {DerivativesTestBase} from "./DerivativesTestBase.sol";
+import {MockPriceSource} from "./MockPriceSource.sol";
 
 /// @notice Margined vaults under water: the Dutch auction's discount, partial liquidation, its refusals.
 contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
@@ -201,6 +203,54 @@ contract AIPowerDerivativesLiquidationTest is DerivativesTestBase {
     }
 
     /// @dev One put's Black–Scholes value in usdc units (6 decimals) at `spot`, with the series' time and volatility.
+    // ─── Missing inputs ───────────────────────────────────────────────────────────────────────
+
+    /// @notice A stale volatility: the liquidation values the options at the source's ceiling (here 300 %), more than
+    /// at any volatility it could serve, and no margined option is written until it is fresh again.
+    function test_liquidate_staleVolatility_paysTheValueAtTheCeiling() public {
+        source.setIndexPrice(POOL, 1.8e18);
+        source.setVolatilityStale(POOL, true);
+        source.setVolatilityCeiling(POOL, 3e18);
+        uint256 atCeiling =
+            BlackScholes.premium(1.8e18, PUT_STRIKE, expiry - block.timestamp, 3e18, 0, false) / 1e12;
+        assertGt(atCeiling, _putValueUsdc(1.8e18));
+        vm.prank(carol);
+        uint256 paid = dv.liquidate(vaultId, ONE);
+        uint256 cap = dv.getVault(vaultId).collateral / 9 + 1;
+        assertApproxEqAbs(paid, Math.min(atCeiling * 1e18 / 0.95e18, cap), 2);
+        assertGt(paid, _putValueUsdc(1.8e18) * 1e18 / 0.95e18, "more than at the fresh volatility");
+    }
+
+    function test_openAndMint_margined_revertWhileTheVolatilityIsStale() public {
+        source.setVolatilityStale(POOL, true);
+        uint256 collateral = dv.requirement(putId, ONE, true);
+        vm.startPrank(bob);
+        vm.expectRevert(abi.encodeWithSelector(MockPriceSource.VolatilityStale.selector, POOL));
+        dv.openVault(putId, true, collateral, ONE);
+        vm.stopPrank();
+        vm.startPrank(alice);
+        dv.deposit(vaultId, 100e6); // well above her requirement: only the volatility stops her
+        vm.expectRevert(abi.encodeWithSelector(MockPriceSource.VolatilityStale.selector, POOL));
+        dv.mint(vaultId, ONE, alice);
+        vm.stopPrank();
+        // collateral only, full vaults, deposits and burns stay open
+        vm.startPrank(bob);
+        dv.openVault(putId, true, collateral, 0);
+        dv.openVault(putId, false, dv.requirement(putId, ONE, false), ONE);
+        vm.stopPrank();
+    }
+
+    /// @notice The index is closed (a band trip): the liquidation reads the liquidation index, and vaultHealth says so.
+    function test_liquidate_oracleClosed_readsTheLiquidationIndex() public {
+        source.setIndexPrice(POOL, 0); // the index fails closed
+        source.setLiquidationIndexPrice(POOL, 1.8e18);
+        (,, bool liquidatable) = dv.vaultHealth(vaultId);
+        assertTrue(liquidatable);
+        vm.prank(carol);
+        uint256 paid = dv.liquidate(vaultId, 5 * ONE);
+        assertApproxEqAbs(paid, 5 * _putValueUsdc(1.8e18) * 1e18 / 0.95e18, 5);
+    }
+
     function _putValueUsdc(uint256 spot) internal view returns (uint256) {
         return BlackScholes.premium(spot, PUT_STRIKE, expiry - block.timestamp, 0.8e18, 0, false) / 1e12;
     }

@@ -10,9 +10,15 @@ contract MockPriceSource is IOptionPriceSource {
     error NotExpired(uint256 expiry);
     error AlreadyFinalized(uint256 poolId, uint256 expiry);
     error SeriesRefused(uint256 poolId);
+    error VolatilityStale(uint256 poolId);
 
     mapping(uint256 poolId => uint256) public index;
     mapping(uint256 poolId => uint256) public vol;
+    /// @notice When non-zero, the liquidation index (else the index): an oracle closed for everything but liquidation.
+    mapping(uint256 poolId => uint256) public liquidationIndex;
+    /// @notice When set, {volatilityWad} reverts (a stale feed) and liquidations value at {volCeiling}.
+    mapping(uint256 poolId => bool) public volStale;
+    mapping(uint256 poolId => uint256) public volCeiling;
     mapping(uint256 poolId => mapping(uint256 expiry => uint256)) internal _settlement;
     mapping(uint256 poolId => mapping(uint256 expiry => bool)) internal _finalized;
     mapping(uint256 poolId => mapping(uint256 expiry => uint256)) internal _preset;
@@ -29,6 +35,18 @@ contract MockPriceSource is IOptionPriceSource {
 
     function setVolatility(uint256 poolId, uint256 volWad) external {
         vol[poolId] = volWad;
+    }
+
+    function setLiquidationIndexPrice(uint256 poolId, uint256 priceWad) external {
+        liquidationIndex[poolId] = priceWad;
+    }
+
+    function setVolatilityStale(uint256 poolId, bool stale) external {
+        volStale[poolId] = stale;
+    }
+
+    function setVolatilityCeiling(uint256 poolId, uint256 ceilingWad) external {
+        volCeiling[poolId] = ceilingWad;
     }
 
     /// @notice Presets the price a later finalization fixes (refused once finalized).
@@ -57,8 +75,22 @@ contract MockPriceSource is IOptionPriceSource {
         _finalized[poolId][expiry] = true;
     }
 
+    function liquidationIndexPriceWad(uint256 poolId) external view returns (uint256) {
+        uint256 price = liquidationIndex[poolId];
+        if (price == 0) price = index[poolId];
+        if (price == 0) revert CannotPrice(poolId);
+        return price;
+    }
+
     function volatilityWad(uint256 poolId) external view returns (uint256) {
+        if (volStale[poolId]) revert VolatilityStale(poolId);
         return vol[poolId];
+    }
+
+    /// @dev 500 % unless set, the deploy's default ceiling.
+    function volatilityCeilingWad(uint256 poolId) external view returns (uint256) {
+        uint256 ceiling = volCeiling[poolId];
+        return ceiling == 0 ? 5e18 : ceiling;
     }
 
     function checkSeries(uint256 poolId, address, address, uint256) external view {

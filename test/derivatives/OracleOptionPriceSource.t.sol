@@ -87,6 +87,21 @@ contract OracleOptionPriceSourceTest is OracleTestBase {
         assertApproxEqRel(source.indexPriceWad(pool12), 2.5e18, 1e6);
     }
 
+    function test_volatilityCeilingWad_isTheFeedsCeilingWhateverTheAge() public {
+        assertEq(source.volatilityCeilingWad(pool01), 3e18);
+        feed.setVolatility(pool01, 0.8e18);
+        vm.warp(block.timestamp + 30 days);
+        assertEq(source.volatilityCeilingWad(pool01), 3e18);
+    }
+
+    function test_liquidationIndexPriceWad_isTheIndexWhileTheBandHolds() public {
+        source.listPool(pool01);
+        vm.expectRevert(abi.encodeWithSelector(IComputePriceOracle.InsufficientHistory.selector, pool01));
+        source.liquidationIndexPriceWad(pool01);
+        _warmUp(pool01);
+        assertEq(source.liquidationIndexPriceWad(pool01), source.indexPriceWad(pool01));
+    }
+
     function test_indexPriceWad_failsClosedWithTheOracle() public {
         source.listPool(pool01);
         vm.expectRevert(abi.encodeWithSelector(IComputePriceOracle.InsufficientHistory.selector, pool01));

@@ -31,7 +31,7 @@ contract AIPowerDerivativesInvariantTest is StdInvariant, DerivativesTestBase {
             gpu.mint(w, 1e30);
             usdc.mint(w, 1e30);
         }
-        bytes4[] memory selectors = new bytes4[](10);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = handler.openVault.selector;
         selectors[1] = handler.mint.selector;
         selectors[2] = handler.deposit.selector;
@@ -42,6 +42,8 @@ contract AIPowerDerivativesInvariantTest is StdInvariant, DerivativesTestBase {
         selectors[7] = handler.liquidate.selector;
         selectors[8] = handler.settle.selector;
         selectors[9] = handler.exerciseBatch.selector;
+        selectors[10] = handler.setVolatilityStale.selector;
+        selectors[11] = handler.setOracleClosed.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -80,12 +82,22 @@ contract AIPowerDerivativesInvariantTest is StdInvariant, DerivativesTestBase {
         assertEq(usdc.balanceOf(address(dv)), usdcHeld);
         assertEq(gpu.balanceOf(address(dv)), gpuHeld);
         assertEq(handler.ghostHealthyLiquidated(), 0);
-        assertEq(handler.ghostUnhealthyRefused(), 0);
+    }
+
+    /// @notice An under-water margined vault is always liquidatable: `liquidate` never reverts for a liquidator who
+    /// holds the options (and leaves no dust), whatever the volatility's age and whether the oracle's band is
+    /// tripped; and no margined option is written while the volatility is stale.
+    function invariant_underWaterVaultAlwaysLiquidatable() public view {
+        assertEq(handler.ghostUnhealthyRefused(), 0, "an under-water vault refused its liquidation");
+        assertEq(
+            handler.ghostMarginedWrittenWhileStale(), 0, "margined options written on a stale volatility"
+        );
     }
 
     function afterInvariant() external view {
         console.log("vaults", handler.vaultCount());
         console.log("liquidations", handler.ghostLiquidations());
+        console.log("liquidations with an input missing", handler.ghostInputMissingLiquidations());
         console.log("exercises", handler.ghostExercises());
         console.log("settlements", handler.ghostSettles());
     }

@@ -10,11 +10,14 @@ import {MockPriceSource} from "../derivatives/MockPriceSource.sol";
 /// @notice Drives the derivatives contract for the invariant suite: four series (a put and a call written only from
 /// fully collateralized vaults, a put and a call written only from margined vaults); two writers open vaults, mint,
 /// burn, deposit and withdraw; each mint's options go half to a holder and half to a liquidator; the index price
-/// moves (up to ±50 % a step) and time passes (through expiry); the liquidator liquidates; after expiry anyone
-/// settles vaults and the holder and liquidator exercise in batches that repeat ids.
+/// moves (up to ±50 % a step) and time passes (through expiry); the volatility goes stale and is refreshed, and the
+/// oracle closes (a band trip: the index fails closed, the liquidation index still prices) and reopens; the
+/// liquidator liquidates; after expiry anyone settles vaults and the holder and liquidator exercise in batches that
+/// repeat ids.
 /// @dev Ghosts: per series the payouts made, the amounts exercised, the first settlement price seen; liquidations
 /// that succeeded on a vault at or above its requirement, and ones refused on a vault below it although the call was
-/// valid (the liquidator held the options, the amount left no dust).
+/// valid (the liquidator held the options, the amount left no dust), whatever the volatility's age or the oracle's
+/// band; margined options written while the volatility was stale.
 contract AIPowerDerivativesHandler is Test {
     AIPowerDerivatives public immutable dv;
     MockPriceSource public immutable source;
@@ -32,6 +35,8 @@ contract AIPowerDerivativesHandler is Test {
     uint256 public ghostHealthyLiquidated;
     uint256 public ghostUnhealthyRefused;
     uint256 public ghostLiquidations;
+    uint256 public ghostInputMissingLiquidations;
+    uint256 public ghostMarginedWrittenWhileStale;
     uint256 public ghostExercises;
     uint256 public ghostSettles;
 
@@ -74,6 +79,7 @@ contract AIPowerDerivativesHandler is Test {
         address writer = writers[writerSeed % 2];
         vm.prank(writer);
         try dv.openVault(seriesId, margined, collateral, amount) returns (uint256 vaultId) {
+            if (margined && source.volStale(pool)) ++ghostMarginedWrittenWhileStale;
             vaults.push(vaultId);
             _distribute(writer, seriesId, amount);
         } catch {}
@@ -87,6 +93,7 @@ contract AIPowerDerivativesHandler is Test {
         uint256 amount = _bound(units, 1e15, 10e18);
         vm.prank(v.owner);
         try dv.mint(vaultId, amount, v.owner) {
+            if (v.margined && source.volStale(pool)) ++ghostMarginedWrittenWhileStale;
             _distribute(v.owner, v.seriesId, amount);
         } catch {}
     }
@@ -132,12 +139,34 @@ contract AIPowerDerivativesHandler is Test {
 
     // ─── Market ───────────────────────────────────────────────────────────────────────────────
 
+    /// @dev Moves the price the market has, whether the oracle serves it as the index or (closed) only to
+    /// liquidations.
     function movePrice(uint256 moveSeed) public {
-        uint256 price = source.index(pool);
+        bool closed = source.index(pool) == 0;
+        uint256 price = closed ? source.liquidationIndex(pool) : source.index(pool);
         int256 moveBps = int256(_bound(moveSeed, 0, 10_000)) - 5_000;
         uint256 next = uint256(int256(price) + int256(price) * moveBps / 10_000);
         next = _bound(next, 0.2e18, 20e18);
-        source.setIndexPrice(pool, next);
+        if (closed) source.setLiquidationIndexPrice(pool, next);
+        else source.setIndexPrice(pool, next);
+    }
+
+    /// @dev The volatility feed goes stale (nobody refreshed it within its max age) or is refreshed.
+    function setVolatilityStale(bool stale) public {
+        source.setVolatilityStale(pool, stale);
+    }
+
+    /// @dev A move beyond the oracle's band closes it (the index fails closed; liquidations still read the window's
+    /// time-weighted price), or the window passes and it reopens at the same price.
+    function setOracleClosed(bool closed) public {
+        uint256 open = source.index(pool);
+        if (closed && open != 0) {
+            source.setLiquidationIndexPrice(pool, open);
+            source.setIndexPrice(pool, 0);
+        } else if (!closed && open == 0) {
+            source.setIndexPrice(pool, source.liquidationIndex(pool));
+            source.setLiquidationIndexPrice(pool, 0);
+        }
     }
 
     function warp(uint256 secondsSeed) public {
@@ -159,6 +188,7 @@ contract AIPowerDerivativesHandler is Test {
         vm.prank(liquidator);
         try dv.liquidate(vaultId, amount) {
             ++ghostLiquidations;
+            if (source.volStale(pool) || source.index(pool) == 0) ++ghostInputMissingLiquidations;
             if (collateral >= required) ++ghostHealthyLiquidated;
         } catch {
             if (liquidatable && valid) ++ghostUnhealthyRefused;

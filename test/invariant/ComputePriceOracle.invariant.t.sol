@@ -61,6 +61,32 @@ contract ComputePriceOracleInvariantTest is AMMTestBase {
         }
     }
 
+    /// @notice The band-ignoring price is the same window's average: equal to {twapX112} whenever that prices, and
+    /// within the window's spot range whenever it prices itself (band tripped or not).
+    function invariant_twapIgnoringBandIsTheSameWindow() public view {
+        for (uint256 p; p < 2; ++p) {
+            uint256 poolId = handler.poolIdAt(p);
+            try oracle.twapIgnoringBandX112(poolId) returns (uint256 twap0, uint256 twap1) {
+                (IComputePriceOracle.Observation memory oldest,) = oracle.observationsOf(poolId);
+                (uint256 min0, uint256 max0, uint256 min1, uint256 max1) =
+                    handler.spotRange(poolId, oldest.timestamp, block.timestamp);
+                assertGe(twap0, min0, "token0 band-ignoring TWAP below every spot of the window");
+                assertLe(twap0, max0, "token0 band-ignoring TWAP above every spot of the window");
+                assertGe(twap1, min1, "token1 band-ignoring TWAP below every spot of the window");
+                assertLe(twap1, max1, "token1 band-ignoring TWAP above every spot of the window");
+                try oracle.twapX112(poolId) returns (uint256 banded0, uint256 banded1) {
+                    assertEq(twap0, banded0);
+                    assertEq(twap1, banded1);
+                } catch {}
+            } catch {
+                // whatever closes the band-ignoring price closes the banded one too
+                try oracle.twapX112(poolId) {
+                    revert("twapX112 priced where the band-ignoring price did not");
+                } catch {}
+            }
+        }
+    }
+
     /// @notice A slot's observation is only ever replaced by a later one, and always belongs to its slot.
     function invariant_slotTimestampsNeverDecrease() public view {
         assertFalse(handler.slotWentWrong(), handler.firstFailure());

@@ -247,6 +247,11 @@ contract ComputePriceOracleFailClosedTest is OracleTestBase {
             oracle.consult(pool01, address(token0), 1e18);
             vm.expectRevert(locked);
             oracle.volatility(pool01);
+            // the same window ignoring the band still prices (for liquidations), exactly the time-weighted average
+            (uint256 ignoring0, uint256 ignoring1) = oracle.twapIgnoringBandX112(pool01);
+            (uint256 expected0, uint256 expected1) = _expectedTwap(pool01, _oldest(pool01).timestamp);
+            assertEq(ignoring0, expected0);
+            assertEq(ignoring1, expected1);
         }
         // movedAt + WINDOW - 1: still closed.
         vm.warp(movedAt + WINDOW - 1);

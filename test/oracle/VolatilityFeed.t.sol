@@ -115,6 +115,20 @@ contract VolatilityFeedTest is VolatilityFeedTestBase {
         assertEq(feed.volatilityOf(POOL), 1e18);
     }
 
+    /// @notice The ceiling is served whatever the value's age: the default bounds' before the first update, then the
+    /// pool's own.
+    function test_volatilityCeilingOf_isTheBoundsMaxWhateverTheAge() public {
+        assertEq(feed.volatilityCeilingOf(POOL), 3e18, "default bounds before any update");
+        vm.prank(keeper);
+        feed.setVolatility(POOL, 1e18);
+        vm.warp(block.timestamp + 30 days);
+        assertEq(feed.volatilityCeilingOf(POOL), 3e18, "stale: still served");
+        IVolatilityFeed.VolatilityBounds memory own = _defaults();
+        own.maxWad = 2e18;
+        feed.setBounds(POOL, own);
+        assertEq(feed.volatilityCeilingOf(POOL), 2e18, "the pool's own bounds");
+    }
+
     // ─── Governance ───────────────────────────────────────────────────────────────────────────
 
     function test_setBounds_clampsTheValueWithoutRefreshingIt() public {

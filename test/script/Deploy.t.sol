@@ -27,6 +27,7 @@ contract DeployTest is Test {
     address internal feeKeeper = makeAddr("feeKeeper");
     address internal apyKeeper = makeAddr("apyKeeper");
     address internal farmOperator = makeAddr("farmOperator");
+    address internal volatilityKeeper = makeAddr("volatilityKeeper");
     address internal genesisHolder = makeAddr("genesisHolder");
     uint256 internal constant GENESIS_SUPPLY = 100_000_000e18;
     uint256 internal constant CHAIN_ID = 4_242_424;
@@ -72,6 +73,12 @@ contract DeployTest is Test {
         script.roleHolders();
 
         vm.setEnv("APY_KEEPER", vm.toString(apyKeeper));
+        // The volatility keeper must be named: a value goes stale in a day, and liquidations and margined writing
+        // price from it.
+        vm.setEnv("VOLATILITY_KEEPER", vm.toString(address(0)));
+        vm.expectRevert(abi.encodeWithSelector(Deploy.RoleHolderRequired.selector, "VOLATILITY_KEEPER"));
+        script.roleHolders();
+        vm.setEnv("VOLATILITY_KEEPER", vm.toString(volatilityKeeper));
         // Nothing minted and only the timelock may mint: no proposal could ever pass, so the script refuses.
         vm.expectRevert(Deploy.GovernanceCannotStart.selector);
         script.roleHolders();
@@ -83,6 +90,15 @@ contract DeployTest is Test {
         vm.expectRevert(abi.encodeWithSelector(Deploy.LocalAdminOnly.selector, CHAIN_ID));
         script.roleHolders();
         vm.setEnv("ADMIN", vm.toString(address(0)));
+
+        // ... and never the timelock, which could refresh it only after a vote (the deployer's second creation)
+        address timelockToBe = vm.computeCreateAddress(address(script), vm.getNonce(address(script)) + 1);
+        vm.setEnv("VOLATILITY_KEEPER", vm.toString(timelockToBe));
+        vm.expectRevert(
+            abi.encodeWithSelector(Deploy.KeeperCannotBeTimelock.selector, "VOLATILITY_KEEPER", timelockToBe)
+        );
+        script.deploy(deployer);
+        vm.setEnv("VOLATILITY_KEEPER", vm.toString(volatilityKeeper));
 
         Deploy.Deployment memory d = script.run();
         AccessManager manager = d.accessManager;
@@ -97,9 +113,8 @@ contract DeployTest is Test {
         assertTrue(
             _has(manager, Roles.REPUTATION_GRANTER, timelock), "reputation granter defaults to the timelock"
         );
-        assertTrue(
-            _has(manager, Roles.VOLATILITY_KEEPER, timelock), "volatility keeper defaults to the timelock"
-        );
+        assertTrue(_has(manager, Roles.VOLATILITY_KEEPER, volatilityKeeper), "volatility keeper");
+        assertFalse(_has(manager, Roles.VOLATILITY_KEEPER, timelock), "the timelock is no volatility keeper");
         assertTrue(_has(manager, Roles.OPTIONS_LISTER, timelock), "options lister defaults to the timelock");
         for (uint64 role; role <= Roles.OPTIONS_LISTER; ++role) {
             assertFalse(_has(manager, role, deployer), "the deployer keeps no role");
