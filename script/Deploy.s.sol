@@ -39,7 +39,9 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///   GENESIS_HOLDER, GENESIS_SUPPLY  AITBC minted once at deployment (wei; default 0). Required when MINTER is left
 ///                      to the timelock: with no supply, no proposal could ever pass and nothing could change.
 ///   MINTER             may mint protocol tokens (default: the timelock)
-///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock)
+///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock). Outside the local test chains
+///                      (31337–31499) it must be a contract (a multisig, a module): one leaked key must not be able
+///                      to hand out a fifth of every vote.
 ///   VOLATILITY_KEEPER  may move option-pricing volatility inside governance-set bounds (required, and never the
 ///                      timelock: a value goes stale after VOLATILITY_MAX_AGE, far sooner than a vote could refresh it)
 ///   OPTIONS_LISTER     may list option series (default: the timelock)
@@ -81,6 +83,9 @@ contract Deploy is Script {
     error GovernanceCannotStart();
     /// @notice ADMIN may replace the timelock only on a local test chain.
     error LocalAdminOnly(uint256 chainId);
+    /// @notice REPUTATION_GRANTER names `granter`, an account without code, on `chainId`, which is not a local test
+    /// chain: there the granter must be a contract (a multisig or a module), never a single key.
+    error ReputationGranterNotContract(address granter, uint256 chainId);
     error SettingOutOfRange(string variable, uint256 value, uint256 max);
 
     struct Deployment {
@@ -305,6 +310,14 @@ contract Deploy is Script {
         holders.farmOperator = _requiredAddress("FARM_OPERATOR");
         holders.minter = vm.envOr("MINTER", address(0));
         holders.reputationGranter = vm.envOr("REPUTATION_GRANTER", address(0));
+        // Local test chains: anvil's default 31337 and the ids the tests and the demo give theirs (as for ADMIN).
+        bool localChain = block.chainid >= 31_337 && block.chainid < 31_500;
+        if (
+            holders.reputationGranter != address(0) && holders.reputationGranter.code.length == 0
+                && !localChain
+        ) {
+            revert ReputationGranterNotContract(holders.reputationGranter, block.chainid);
+        }
         holders.volatilityKeeper = _requiredAddress("VOLATILITY_KEEPER");
         holders.optionsLister = vm.envOr("OPTIONS_LISTER", address(0));
         holders.admin = vm.envOr("ADMIN", address(0));

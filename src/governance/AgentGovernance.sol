@@ -14,37 +14,42 @@ import {
     GovernorTimelockControl
 } from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
-import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessManager.sol";
 import {IAccessManaged} from "@openzeppelin/contracts/access/manager/IAccessManaged.sol";
 
 import {IAgentReputation} from "../interfaces/IAgentReputation.sol";
+import {IDelegatedVotes} from "../interfaces/IDelegatedVotes.sol";
 
 /// @title AgentGovernance
 /// @notice The protocol's Governor: AITBC holders (checkpointed votes) plus agents with reputation propose and vote;
 /// passed proposals run through a TimelockController, which holds the AccessManager's admin role.
 ///
-/// Voting power at a proposal's snapshot `t` (S = AITBC past total supply, R = past total reputation):
+/// Voting power at a proposal's snapshot `t` (D = AITBC past total delegated, S = AITBC past total supply, R = past
+/// total reputation):
 ///
-///     cap(t)       = S × REPUTATION_SHARE_BPS / (10_000 − REPUTATION_SHARE_BPS)
+///     cap(t)       = D × REPUTATION_SHARE_BPS / (10_000 − REPUTATION_SHARE_BPS)
 ///     pool(t)      = min(R, cap(t))
 ///     votes(a, t)  = aitbc.getPastVotes(a, t) + pool(t) × reputation.getPastVotes(a, t) / R
-///     total(t)     = S + pool(t)
-///     quorum(t)    = total(t) × quorumNumerator(t) / 100
+///     castable(t)  = D + pool(t)                       (every vote that can be cast at t)
+///     quorum(t)    = (S + pool(t)) × quorumNumerator(t) / 100
 ///
 /// A reputation point (18 decimals, as AITBC) weighs one AITBC vote, until all reputation together would exceed
-/// REPUTATION_SHARE_BPS (20 %) of the total voting power: then the points share a pool capped at that 20 %. Every
-/// agent's reputation votes together never exceed pool(t) ≤ 20 % of total(t) (each term rounds down), however many
-/// points are granted, so 80 % of the power always belongs to capital; and a small grant is a small voice (one point
-/// is one vote, not a share of the cap). 20 % rewards good agents with a
+/// REPUTATION_SHARE_BPS (20 %) of the votes that can be cast: then the points share a pool capped at that 20 %. Every
+/// agent's reputation votes together never exceed pool(t) ≤ 20 % of castable(t) (each term rounds down), however many
+/// points are granted, so 80 % of the votes that can be cast always belong to capital; and a small grant is a small
+/// voice (one point is one vote, not a share of the cap). 20 % rewards good agents with a
 /// real voice (enough to tip a close vote, to help reach quorum, to pass a proposal threshold) but never lets them
-/// outvote token holders: even every reputation vote plus 30 % of the token votes (together 44 % of the total)
-/// loses to the other 70 % (56 %). Reputation is granted by a role, not bought, so capping it bounds what a
-/// compromised or careless granter can do to 20 % of the vote; raising the cap needs a new Governor.
+/// outvote token holders: even every reputation vote plus 30 % of the token votes (together 44 % of castable) loses
+/// to the other 70 % (56 %). Reputation is granted by a role, not bought, so capping it bounds what a compromised or
+/// careless granter can do to 20 % of the vote; raising the cap needs a new Governor.
 ///
-/// Both components are read at the snapshot: tokens bought, borrowed (flash loans) or minted afterwards, and
-/// reputation granted afterwards, do not vote on that proposal. AITBC only counts delegated tokens (ERC20Votes).
+/// The cap is measured against delegated AITBC, not total supply: AITBC nobody delegated (AMM reserves, farm stakes,
+/// bridge escrow) casts no vote, and measured against supply it would let reputation outweigh the delegated capital.
+/// Quorum stays a share of supply (plus the pool): undelegated AITBC makes quorum harder to reach, never easier.
+///
+/// Both components are read at the snapshot: tokens bought, borrowed (flash loans), minted or delegated afterwards,
+/// and reputation granted afterwards, do not vote on that proposal. AITBC only counts delegated tokens (ERC20Votes).
 contract AgentGovernance is
     Governor,
     GovernorSettings,
@@ -53,7 +58,7 @@ contract AgentGovernance is
     GovernorVotesQuorumFraction,
     GovernorTimelockControl
 {
-    /// @notice The reputation pool's share of total voting power, in basis points (20 %).
+    /// @notice The reputation pool's largest share of the votes that can be cast, in basis points (20 %).
     uint256 public constant REPUTATION_SHARE_BPS = 2_000;
     uint256 private constant BPS = 10_000;
     /// @dev AccessManager's ADMIN_ROLE (not in IAccessManager).
@@ -73,7 +78,7 @@ contract AgentGovernance is
     /// zero-padded when shorter than 4) is one the timelock may not make. See {isCallPermitted}.
     error ProposalCallNotPermitted(uint256 index, address target, bytes4 selector);
 
-    /// @param token_ AITBC (ERC20Votes, timestamp clock).
+    /// @param token_ AITBC (ERC20Votes with its total delegated checkpointed, timestamp clock).
     /// @param reputation_ The AgentReputation registry, on the same clock as `token_`.
     /// @param timelock_ The TimelockController that executes passed proposals (this Governor its proposer).
     /// @param manager_ The protocol's AccessManager (its admin role held by `timelock_`), against which proposal calls
@@ -81,9 +86,9 @@ contract AgentGovernance is
     /// @param votingDelay_ Seconds between a proposal and its snapshot (when voting starts).
     /// @param votingPeriod_ Seconds voting lasts.
     /// @param proposalThreshold_ Voting power needed to propose.
-    /// @param quorumPercent_ Percentage of total voting power (tokens + reputation pool) that must vote for or abstain.
+    /// @param quorumPercent_ Percentage of AITBC supply plus reputation pool that must vote for or abstain.
     constructor(
-        IVotes token_,
+        IDelegatedVotes token_,
         IAgentReputation reputation_,
         TimelockController timelock_,
         IAccessManager manager_,
@@ -109,37 +114,40 @@ contract AgentGovernance is
 
     // ─── Voting power ─────────────────────────────────────────────────────────────────────────
 
-    /// @notice The votes `account` holds through reputation at `timepoint` (a past timestamp).
+    /// @notice The votes `account` holds through reputation at `timepoint` (a past timestamp): its share of the pool.
     function reputationVotes(address account, uint256 timepoint) public view returns (uint256) {
         uint256 score = reputation.getPastVotes(account, timepoint);
         if (score == 0) return 0;
-        return Math.mulDiv(reputationPool(timepoint), score, reputation.getPastTotalSupply(timepoint));
+        (, uint256 pool, uint256 points) = _castable(timepoint);
+        return Math.mulDiv(pool, score, points);
     }
 
     /// @notice Votes shared by all reputation at `timepoint`: the points granted, capped at REPUTATION_SHARE_BPS of
-    /// the total voting power.
-    function reputationPool(uint256 timepoint) public view returns (uint256) {
-        return Math.min(
-            reputation.getPastTotalSupply(timepoint),
-            Math.mulDiv(
-                token().getPastTotalSupply(timepoint), REPUTATION_SHARE_BPS, BPS - REPUTATION_SHARE_BPS
-            )
-        );
+    /// the votes that can be cast (delegated AITBC plus this pool), i.e. at a quarter of the delegated AITBC.
+    function reputationPool(uint256 timepoint) public view returns (uint256 pool) {
+        (, pool,) = _castable(timepoint);
     }
 
-    /// @notice All voting power at `timepoint`: AITBC supply plus the reputation pool. Quorum is a share of this.
-    function totalVotingPower(uint256 timepoint) public view returns (uint256) {
-        return token().getPastTotalSupply(timepoint) + reputationPool(timepoint);
+    /// @notice Every vote that can be cast at `timepoint`: delegated AITBC plus the reputation pool. Reputation
+    /// votes together are at most REPUTATION_SHARE_BPS of this.
+    function castableVotes(uint256 timepoint) external view returns (uint256) {
+        (uint256 delegated, uint256 pool,) = _castable(timepoint);
+        return delegated + pool;
     }
 
-    /// @notice Quorum on the same total that votes are drawn from, so reputation can help reach it but not fake it.
+    /// @notice Quorum: a share of AITBC supply (delegated or not) plus the reputation pool, so undelegated AITBC makes
+    /// it harder to reach, never easier, and reputation can help reach it but not fake it.
     function quorum(uint256 timepoint)
         public
         view
         override(Governor, GovernorVotesQuorumFraction)
         returns (uint256)
     {
-        return Math.mulDiv(totalVotingPower(timepoint), quorumNumerator(timepoint), quorumDenominator());
+        return Math.mulDiv(
+            token().getPastTotalSupply(timepoint) + reputationPool(timepoint),
+            quorumNumerator(timepoint),
+            quorumDenominator()
+        );
     }
 
     function _getVotes(address account, uint256 timepoint, bytes memory params)
@@ -149,6 +157,18 @@ contract AgentGovernance is
         returns (uint256)
     {
         return super._getVotes(account, timepoint, params) + reputationVotes(account, timepoint);
+    }
+
+    /// @dev Delegated AITBC, the reputation pool and all reputation points at `timepoint`. The delegated total is
+    /// at most the supply (< 2^208), so the product cannot overflow.
+    function _castable(uint256 timepoint)
+        private
+        view
+        returns (uint256 delegated, uint256 pool, uint256 points)
+    {
+        delegated = IDelegatedVotes(address(token())).getPastTotalDelegated(timepoint);
+        points = reputation.getPastTotalSupply(timepoint);
+        pool = Math.min(points, delegated * REPUTATION_SHARE_BPS / (BPS - REPUTATION_SHARE_BPS));
     }
 
     // ─── Proposal call check ──────────────────────────────────────────────────────────────────

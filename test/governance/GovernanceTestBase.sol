@@ -57,7 +57,7 @@ abstract contract GovernanceTestBase is AMMTestBase {
         manager.renounceRole(Roles.ADMIN, deployer);
 
         // 800k AITBC, delegated to themselves; reputation for two agents that hold no tokens, 200k points in all:
-        // exactly the cap (20 % of 1M total voting power), so the agents vote with 150k and 50k.
+        // exactly the cap (20 % of the 1M votes that can be cast), so the agents vote with 150k and 50k.
         _mintAndDelegate(alice, 400_000e18);
         _mintAndDelegate(bob, 300_000e18);
         _mintAndDelegate(carol, 100_000e18);

@@ -10,7 +10,10 @@ import {AgentGovernanceHandler} from "./AgentGovernanceHandler.sol";
 /// Governor the timelock's only proposer and canceller, open executor, deployer renounced):
 /// (a) governed parameters (a pool's fee bounds, AccessManager role membership) change only by executing a proposal
 ///     that passed, was queued and waited the timelock delay;
-/// (b) no account but the timelock holds ADMIN_ROLE, and nobody but the timelock grants or revokes a role.
+/// (b) no account but the timelock holds ADMIN_ROLE, and nobody but the timelock grants or revokes a role;
+/// (c) at any snapshot, reputation votes are at most 20 % of the votes that can be cast there (reputation votes plus
+///     delegated AITBC, as the handler's ghost counts it), however AITBC moves between delegated and undelegated
+///     holders and however much reputation is granted.
 contract AgentGovernanceInvariantTest is GovernanceTestBase {
     AgentGovernanceHandler internal handler;
     address internal attacker = makeAddr("attacker");
@@ -22,10 +25,12 @@ contract AgentGovernanceInvariantTest is GovernanceTestBase {
         (actors[5], actors[6], actors[7], actors[8], actors[9]) = (carol, agent, attacker, minter, granter);
         address[] memory voters = new address[](5);
         (voters[0], voters[1], voters[2], voters[3], voters[4]) = (alice, bob, carol, agent, agent2);
-        handler = new AgentGovernanceHandler(governor, amm, reputation, poolId, deployer, actors, voters);
+        handler = new AgentGovernanceHandler(
+            governor, amm, reputation, poolId, deployer, minter, granter, actors, voters
+        );
 
         // Each lifecycle step twice as likely as each direct attempt, so that proposals do get executed.
-        bytes4[] memory selectors = new bytes4[](16);
+        bytes4[] memory selectors = new bytes4[](22);
         selectors[0] = handler.directSetFeeBounds.selector;
         selectors[1] = handler.directGrantRole.selector;
         selectors[2] = handler.directRevokeRole.selector;
@@ -42,6 +47,12 @@ contract AgentGovernanceInvariantTest is GovernanceTestBase {
         selectors[13] = handler.queue.selector;
         selectors[14] = handler.execute.selector;
         selectors[15] = handler.execute.selector;
+        selectors[16] = handler.transferAITBC.selector;
+        selectors[17] = handler.transferAITBC.selector;
+        selectors[18] = handler.delegateAITBC.selector;
+        selectors[19] = handler.mintAITBC.selector;
+        selectors[20] = handler.grantReputation.selector;
+        selectors[21] = handler.revokeReputation.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -88,6 +99,45 @@ contract AgentGovernanceInvariantTest is GovernanceTestBase {
         }
         assertEq(handler.ghostDirectSuccesses(), 0, "direct grant succeeded");
         assertTrue(timelock.hasRole(proposer, address(governor)), "governor proposes");
+    }
+
+    /// @notice (c) Reputation votes at any snapshot are at most 20 % of the votes that can be cast there: checked at
+    /// every proposal's past snapshot and at the latest past timepoint of the handler's history (over a campaign,
+    /// every timepoint of the history is the latest past one at some call). The delegated AITBC is the ghost's, and
+    /// the token's checkpointed total must agree with it; the votes cast on a proposal never exceed those that could
+    /// be cast at its snapshot.
+    function invariant_c_reputationAtMostTwentyPercentOfCastableVotes() public view {
+        address[] memory voters = handler.voterList();
+        uint256 n = handler.ghostHistoryLength();
+        while (n > 0 && handler.ghostTimes(n - 1) >= block.timestamp) --n;
+        if (n > 0) _assertCapAt(handler.ghostTimes(n - 1), voters);
+
+        for (uint256 i; i < handler.proposalCount(); ++i) {
+            (uint256 id, uint256 snapshot) = handler.proposalSnapshotAt(i);
+            if (snapshot >= block.timestamp) continue;
+            uint256 castable = _assertCapAt(snapshot, voters);
+            (uint256 against, uint256 forVotes, uint256 abstain) = governor.proposalVotes(id);
+            assertLe(against + forVotes + abstain, castable, "votes cast above the votes that could be cast");
+        }
+    }
+
+    /// @dev Returns the votes that can be cast at `t` (the ghost's delegated AITBC plus the reputation votes).
+    function _assertCapAt(uint256 t, address[] memory voters) internal view returns (uint256 castable) {
+        uint256 delegated = handler.ghostDelegatedAtTime(t);
+        assertEq(aitbc.getPastTotalDelegated(t), delegated, "token's total delegated differs from the ghost");
+        uint256 repVotes;
+        uint256 allVotes;
+        for (uint256 i; i < voters.length; ++i) {
+            repVotes += governor.reputationVotes(voters[i], t);
+            allVotes += governor.getVotes(voters[i], t);
+        }
+        castable = delegated + repVotes;
+        assertLe(
+            repVotes * 10_000,
+            castable * governor.REPUTATION_SHARE_BPS(),
+            string.concat("reputation above 20 % of castable votes at ", vm.toString(t))
+        );
+        assertLe(allVotes, castable, "votes above the votes that can be cast");
     }
 
     function afterInvariant() public view {

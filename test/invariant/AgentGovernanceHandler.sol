@@ -9,6 +9,7 @@ import {IAccessManager} from "@openzeppelin/contracts/access/manager/IAccessMana
 
 import {AgentGovernance} from "../../src/governance/AgentGovernance.sol";
 import {AgentReputation} from "../../src/governance/AgentReputation.sol";
+import {AITBC} from "../../src/tokens/AITBC.sol";
 import {AIServiceAMM} from "../../src/amm/AIServiceAMM.sol";
 import {IAIServiceAMM} from "../../src/interfaces/IAIServiceAMM.sol";
 import {Roles} from "../../src/libraries/Roles.sol";
@@ -16,9 +17,12 @@ import {Roles} from "../../src/libraries/Roles.sol";
 /// @notice Drives governance for the invariant suite: random actors (the ex-deployer, the keeper, the guardian,
 /// token holders, agents, an outsider, even the Governor's own address) try the governed setters directly, on the
 /// AMM, the AccessManager and the timelock; token holders and agents run proposals through their lifecycle (propose,
-/// vote, queue, execute early or on time, or execute the ready timelock operation directly); time moves.
-/// Ghosts: the fee bounds and role memberships that executed proposals set (the only legitimate writers), and counts
-/// of what must never happen.
+/// vote, queue, execute early or on time, or execute the ready timelock operation directly); AITBC moves between
+/// delegated and undelegated holders (the AMM, an escrow), holders delegate, redelegate and undelegate, AITBC is
+/// minted, reputation is granted far above its cap and revoked; time moves.
+/// Ghosts: the fee bounds and role memberships that executed proposals set (the only legitimate writers), counts
+/// of what must never happen, and the history of the delegated AITBC (the sum of the balances of the holders the
+/// handler has seen delegate, by timestamp): the token votes that can be cast at each timepoint.
 contract AgentGovernanceHandler is Test {
     enum Kind {
         FeeBounds,
@@ -46,13 +50,17 @@ contract AgentGovernanceHandler is Test {
     AccessManager public immutable manager;
     AIServiceAMM public immutable amm;
     AgentReputation public immutable reputation;
+    AITBC public immutable aitbc;
     uint256 public immutable poolId;
     address public immutable deployer;
+    address public immutable minter;
+    address public immutable granter;
 
     address internal immutable _eoa = makeAddr("an account without code"); // calldata to it is forbidden
     address[] internal actors; // who tries direct calls
     address[] internal voters; // who proposes and votes
     address[] internal accounts; // whose role memberships are tracked (actors + the timelock)
+    address[] internal holders; // every AITBC holder: the voters plus undelegated ones (the AMM, an escrow)
     Proposal[] internal proposals;
 
     // ─── Ghosts ───────────────────────────────────────────────────────────────────────────────
@@ -65,6 +73,12 @@ contract AgentGovernanceHandler is Test {
     /// @notice Proposals with a forbidden call that were accepted. Must stay 0.
     uint256 public ghostForbiddenAccepted;
     uint256 public ghostExecutions;
+    /// @notice Whether the handler has seen `holder` delegate (to anyone) and not undelegate since.
+    mapping(address holder => bool) public ghostDelegated;
+    /// @notice Timestamps at which AITBC balances, delegations or reputation changed, ascending, one entry per
+    /// timestamp, and the delegated AITBC at the end of each: Σ balanceOf(h) over holders h with ghostDelegated[h].
+    uint256[] public ghostTimes;
+    uint256[] public ghostDelegatedAt;
 
     mapping(bytes32 => uint256) public calls;
 
@@ -74,6 +88,8 @@ contract AgentGovernanceHandler is Test {
         AgentReputation reputation_,
         uint256 poolId_,
         address deployer_,
+        address minter_,
+        address granter_,
         address[] memory actors_,
         address[] memory voters_
     ) {
@@ -82,12 +98,23 @@ contract AgentGovernanceHandler is Test {
         manager = AccessManager(address(governor_.manager()));
         amm = amm_;
         reputation = reputation_;
+        aitbc = AITBC(address(governor_.token()));
         poolId = poolId_;
         deployer = deployer_;
+        minter = minter_;
+        granter = granter_;
         actors = actors_;
         voters = voters_;
         accounts = actors_;
         accounts.push(address(timelock));
+        holders = voters_;
+        holders.push(address(amm_));
+        holders.push(makeAddr("escrow"));
+        // The delegations made before the handler existed (the test base's setUp).
+        for (uint256 i; i < holders.length; ++i) {
+            ghostDelegated[holders[i]] = aitbc.delegates(holders[i]) != address(0);
+        }
+        _recordDelegated();
         ghostBounds = amm_.getPool(poolId_).feeBounds;
         for (uint64 r; r < TRACKED_ROLES; ++r) {
             for (uint256 i; i < accounts.length; ++i) {
@@ -298,6 +325,61 @@ contract AgentGovernanceHandler is Test {
         vm.warp(block.timestamp + _clamp(secondsSeed, 1 hours, 3 days));
     }
 
+    // ─── AITBC and reputation moves: the votes that can be cast change ────────────────────────
+
+    /// @dev Between any two holders: delegated → undelegated (into the AMM, escrow), back, or alike.
+    function transferAITBC(uint256 fromSeed, uint256 toSeed, uint256 amount) external {
+        ++calls["transferAITBC"];
+        address from = _holder(fromSeed);
+        address to = _holder(toSeed);
+        uint256 balance = aitbc.balanceOf(from);
+        if (balance == 0) return;
+        amount = _clamp(amount, 1, balance);
+        vm.prank(from);
+        aitbc.transfer(to, amount);
+        _recordDelegated();
+    }
+
+    /// @dev Delegates to a voter, or (one time in three) to nobody: undelegates.
+    function delegateAITBC(uint256 holderSeed, uint256 delegateeSeed) external {
+        ++calls["delegateAITBC"];
+        address holder = _holder(holderSeed);
+        address delegatee = delegateeSeed % 3 == 0 ? address(0) : _voter(delegateeSeed / 3);
+        vm.prank(holder);
+        aitbc.delegate(delegatee);
+        ghostDelegated[holder] = delegatee != address(0);
+        _recordDelegated();
+    }
+
+    /// @dev Up to 1M AITBC to any holder, often to one that never votes (the AMM, escrow).
+    function mintAITBC(uint256 holderSeed, uint256 amount) external {
+        ++calls["mintAITBC"];
+        uint256 room = aitbc.MAX_SUPPLY() - aitbc.totalSupply();
+        amount = _clamp(amount, 0, room < 1_000_000e18 ? room : 1_000_000e18);
+        vm.prank(minter);
+        aitbc.mint(_holder(holderSeed), amount);
+        _recordDelegated();
+    }
+
+    /// @dev Up to 2M points at once: reputation is often far above its cap.
+    function grantReputation(uint256 voterSeed, uint256 amount) external {
+        ++calls["grantReputation"];
+        amount = _clamp(amount, 1, 2_000_000e18);
+        vm.prank(granter);
+        reputation.grant(_voter(voterSeed), amount);
+        _recordDelegated();
+    }
+
+    function revokeReputation(uint256 voterSeed, uint256 amount) external {
+        ++calls["revokeReputation"];
+        address voter = _voter(voterSeed);
+        uint256 score = reputation.getVotes(voter);
+        if (score == 0) return;
+        vm.prank(granter);
+        reputation.revoke(voter, _clamp(amount, 1, score));
+        _recordDelegated();
+    }
+
     // ─── Views for the invariants ─────────────────────────────────────────────────────────────
 
     function expectedBounds() external view returns (IAIServiceAMM.FeeBounds memory) {
@@ -316,6 +398,32 @@ contract AgentGovernanceHandler is Test {
         return (true, 0, address(0));
     }
 
+    /// @notice The delegated AITBC at the end of `timepoint`, by the ghost history (the last entry at or before it).
+    function ghostDelegatedAtTime(uint256 timepoint) public view returns (uint256) {
+        uint256 i = ghostTimes.length;
+        while (i > 0 && ghostTimes[i - 1] > timepoint) --i;
+        require(i > 0, "timepoint before the handler's history");
+        return ghostDelegatedAt[i - 1];
+    }
+
+    function ghostHistoryLength() external view returns (uint256) {
+        return ghostTimes.length;
+    }
+
+    function voterList() external view returns (address[] memory) {
+        return voters;
+    }
+
+    function holderList() external view returns (address[] memory) {
+        return holders;
+    }
+
+    /// @notice The snapshot of proposal number `index` (in the order they were made).
+    function proposalSnapshotAt(uint256 index) external view returns (uint256 id, uint256 snapshot) {
+        id = proposals[index].id;
+        snapshot = governor.proposalSnapshot(id);
+    }
+
     function trackedAccounts() external view returns (address[] memory) {
         return accounts;
     }
@@ -329,6 +437,9 @@ contract AgentGovernanceHandler is Test {
         console.log("propose", calls["propose"], "vote", calls["vote"]);
         console.log("queue", calls["queue"], "execute", calls["execute"]);
         console.log("direct bounds", calls["directSetFeeBounds"], "direct grant", calls["directGrantRole"]);
+        console.log("transfer", calls["transferAITBC"], "delegate", calls["delegateAITBC"]);
+        console.log("mint", calls["mintAITBC"], "grant", calls["grantReputation"]);
+        console.log("history entries", ghostTimes.length);
     }
 
     // ─── Helpers ──────────────────────────────────────────────────────────────────────────────
@@ -357,6 +468,25 @@ contract AgentGovernanceHandler is Test {
     /// @dev forge-std's `bound` without its console log (cheaper over the thousands of calls of a campaign).
     function _clamp(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
         return min + x % (max - min + 1);
+    }
+
+    /// @dev Appends (or, within one timestamp, overwrites) the delegated AITBC as the handler's own model counts it.
+    function _recordDelegated() internal {
+        uint256 delegated;
+        for (uint256 i; i < holders.length; ++i) {
+            if (ghostDelegated[holders[i]]) delegated += aitbc.balanceOf(holders[i]);
+        }
+        uint256 n = ghostTimes.length;
+        if (n > 0 && ghostTimes[n - 1] == block.timestamp) {
+            ghostDelegatedAt[n - 1] = delegated;
+        } else {
+            ghostTimes.push(block.timestamp);
+            ghostDelegatedAt.push(delegated);
+        }
+    }
+
+    function _holder(uint256 seed) internal view returns (address) {
+        return holders[seed % holders.length];
     }
 
     function _actor(uint256 seed) internal view returns (address) {

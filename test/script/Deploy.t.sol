@@ -99,6 +99,28 @@ contract DeployTest is Test {
         );
         script.deploy(deployer);
         vm.setEnv("VOLATILITY_KEEPER", vm.toString(volatilityKeeper));
+        // Off the local test chains the reputation granter must be a contract (a multisig), never a single key.
+        address granterKey = makeAddr("granterKey");
+        vm.setEnv("REPUTATION_GRANTER", vm.toString(granterKey));
+        vm.expectRevert(
+            abi.encodeWithSelector(Deploy.ReputationGranterNotContract.selector, granterKey, CHAIN_ID)
+        );
+        script.roleHolders();
+        address granterMultisig = address(new AccessManager(address(this))); // any contract
+        vm.setEnv("REPUTATION_GRANTER", vm.toString(granterMultisig));
+        assertEq(script.roleHolders().reputationGranter, granterMultisig, "a contract granter is accepted");
+        vm.chainId(31_337); // a local test chain: an account without code is accepted
+        vm.setEnv("REPUTATION_GRANTER", vm.toString(granterKey));
+        assertEq(script.roleHolders().reputationGranter, granterKey, "a key is accepted on a local chain");
+        vm.chainId(31_499);
+        assertEq(script.roleHolders().reputationGranter, granterKey, "the local range's last id");
+        vm.chainId(31_500);
+        vm.expectRevert(
+            abi.encodeWithSelector(Deploy.ReputationGranterNotContract.selector, granterKey, 31_500)
+        );
+        script.roleHolders();
+        vm.chainId(CHAIN_ID);
+        vm.setEnv("REPUTATION_GRANTER", vm.toString(address(0)));
 
         Deploy.Deployment memory d = script.run();
         AccessManager manager = d.accessManager;

@@ -8,6 +8,7 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 import {AITBC} from "../../src/tokens/AITBC.sol";
+import {IDelegatedVotes} from "../../src/interfaces/IDelegatedVotes.sol";
 import {TokenTestBase} from "./TokenTestBase.sol";
 
 contract AITBCTest is TokenTestBase {
@@ -218,5 +219,135 @@ contract AITBCTest is TokenTestBase {
         assertEq(token.delegates(alice), bob);
         assertEq(token.getVotes(bob), 7e18);
         assertEq(token.nonces(alice), 1, "permits and delegations share the nonce");
+    }
+    // ─── total delegated ──────────────────────────────────────────────────────────────────────
+
+    function test_totalDelegated_countsOnlyDelegatedBalances() public {
+        vm.startPrank(minter);
+        token.mint(alice, 100e18);
+        token.mint(bob, 50e18);
+        vm.stopPrank();
+        assertEq(token.getTotalDelegated(), 0, "nothing delegated");
+
+        vm.prank(alice);
+        token.delegate(bob); // alice's 100 now count (as bob's votes); bob's own 50 do not
+        assertEq(token.getTotalDelegated(), 100e18);
+        assertEq(token.totalSupply(), 150e18);
+
+        vm.prank(alice);
+        token.delegate(alice); // another delegate: the total stays
+        assertEq(token.getTotalDelegated(), 100e18);
+
+        vm.prank(alice);
+        token.transfer(bob, 30e18); // delegated → undelegated
+        assertEq(token.getTotalDelegated(), 70e18);
+        vm.prank(bob);
+        token.transfer(alice, 10e18); // undelegated → delegated
+        assertEq(token.getTotalDelegated(), 80e18);
+
+        vm.prank(minter);
+        token.mint(alice, 5e18); // a mint to a delegated holder
+        assertEq(token.getTotalDelegated(), 85e18);
+
+        vm.prank(alice);
+        token.delegate(address(0)); // undelegating removes the whole balance
+        assertEq(token.getTotalDelegated(), 0);
+        assertEq(token.getVotes(alice), 0);
+    }
+
+    function test_totalDelegated_checkpointsByTimestamp() public {
+        vm.prank(minter);
+        token.mint(alice, 100e18);
+        vm.prank(alice);
+        token.delegate(alice);
+        uint256 t0 = block.timestamp;
+
+        vm.warp(t0 + 100);
+        vm.prank(alice);
+        token.transfer(address(0xdead), 40e18); // to an account without a delegate
+        uint256 t1 = block.timestamp;
+
+        vm.warp(t1 + 100);
+        assertEq(token.getPastTotalDelegated(t0 - 1), 0);
+        assertEq(token.getPastTotalDelegated(t0), 100e18);
+        assertEq(token.getPastTotalDelegated(t1 - 1), 100e18);
+        assertEq(token.getPastTotalDelegated(t1), 60e18);
+        assertEq(token.getPastTotalSupply(t1), 100e18, "the supply still counts the undelegated 40");
+    }
+
+    function test_getPastTotalDelegated_revertsWhenTimepointNotPast() public {
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Votes.ERC5805FutureLookup.selector, block.timestamp, uint48(block.timestamp)
+            )
+        );
+        token.getPastTotalDelegated(block.timestamp);
+    }
+
+    function test_totalDelegated_delegateBySigCounts() public {
+        vm.prank(minter);
+        token.mint(alice, 7e18);
+        uint256 expiry = block.timestamp + 1 days;
+        bytes32 structHash = keccak256(
+            abi.encode(
+                keccak256("Delegation(address delegatee,uint256 nonce,uint256 expiry)"), bob, 0, expiry
+            )
+        );
+        (uint8 v, bytes32 r, bytes32 s) =
+            vm.sign(aliceKey, keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash)));
+        token.delegateBySig(bob, 0, expiry, v, r, s);
+        assertEq(token.getTotalDelegated(), 7e18);
+    }
+
+    function test_supportsDelegatedVotesInterface() public view {
+        IDelegatedVotes votes = token;
+        assertEq(votes.getTotalDelegated(), 0);
+    }
+
+    /// @dev Random delegations (to a holder or to nobody), undelegations, transfers and mints between four holders:
+    /// after each step, and at every past step's timestamp, the total delegated is the sum of every delegate's votes
+    /// and the sum of the delegated holders' balances.
+    function testFuzz_totalDelegated_equalsSumOfDelegatedBalances(uint256 seed) public {
+        address[4] memory holders = [alice, bob, makeAddr("pool"), makeAddr("escrow")];
+        uint256 steps = 24;
+        uint256[] memory times = new uint256[](steps);
+        uint256[] memory totals = new uint256[](steps);
+        for (uint256 i; i < steps; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            address who = holders[r % 4];
+            uint256 op = (r >> 8) % 4;
+            if (op == 0) {
+                uint256 choice = (r >> 16) % 5; // 4: undelegate
+                vm.prank(who);
+                token.delegate(choice == 4 ? address(0) : holders[choice]);
+            } else if (op == 1 || op == 2) {
+                address to = holders[(r >> 16) % 4];
+                uint256 amount = token.balanceOf(who) == 0 ? 0 : (r >> 24) % (token.balanceOf(who) + 1);
+                vm.prank(who);
+                token.transfer(to, amount);
+            } else {
+                vm.prank(minter);
+                token.mint(who, (r >> 24) % 1e24);
+            }
+            uint256 sumVotes;
+            uint256 sumDelegatedBalances;
+            for (uint256 j; j < 4; ++j) {
+                sumVotes += token.getVotes(holders[j]);
+                if (token.delegates(holders[j]) != address(0)) {
+                    sumDelegatedBalances += token.balanceOf(holders[j]);
+                }
+            }
+            assertEq(token.getTotalDelegated(), sumVotes, "total delegated != sum of votes");
+            assertEq(sumVotes, sumDelegatedBalances, "sum of votes != delegated balances");
+            assertLe(token.getTotalDelegated(), token.totalSupply());
+            (times[i], totals[i]) = (block.timestamp, sumVotes);
+            if ((r >> 128) % 2 == 0) vm.warp(block.timestamp + 1 + (r >> 136) % 1 days);
+        }
+        vm.warp(block.timestamp + 1);
+        for (uint256 i; i < steps; ++i) {
+            // The last step of a timestamp is the one that holds at its end.
+            if (i + 1 < steps && times[i + 1] == times[i]) continue;
+            assertEq(token.getPastTotalDelegated(times[i]), totals[i], "past total delegated");
+        }
     }
 }
