@@ -253,6 +253,18 @@ export class Relayer {
 
   /** Re-checks every open request on chain and moves it on (the scheduled run). */
   async trackAll(): Promise<void> {
+    // A settlement of ours that a reorg undid makes its request open again (its intent is pending once more).
+    for (const chain of this.deps.chains.values())
+      for (const id of await chain.tx.reconcile()) {
+        const [, kind, requestId] = id.split(":");
+        if (id !== intentIdOf(kind as AttestationKind, requestId as Hex)) continue;
+        if (
+          this.deps.requests.reopen(requestId as Hex, `a reorg on chain ${chain.chainId} undid our ${kind}`)
+        )
+          this.deps.log
+            .child("lifecycle", { requestId })
+            .warn("a reorg undid our settlement: sending it again", { kind, chainId: chain.chainId });
+      }
     for (const row of this.deps.requests.open()) {
       if (this.#stopping) break;
       await this.process(row.requestId as Hex);

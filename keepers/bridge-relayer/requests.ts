@@ -128,6 +128,25 @@ export class RequestLog {
     return result.changes > 0;
   }
 
+  /**
+   * The one way back from `completed` or `refunded`: a reorg took the relayer's own transaction that settled the
+   * request off the chain (the transaction layer drives it again); the request is `submitted` until it mines.
+   */
+  reopen(requestId: Hex, reason: string): boolean {
+    const result = this.db
+      .update(bridgeRequests)
+      .set({ status: "submitted", reason, updatedAt: Date.now() })
+      .where(
+        and(
+          eq(bridgeRequests.requestId, requestId),
+          sql`${bridgeRequests.status} IN ('completed', 'refunded')`,
+          eq(bridgeRequests.settledBy, "relayer"),
+        ),
+      )
+      .run();
+    return result.changes > 0;
+  }
+
   /** Requests not yet completed or refunded, oldest first: what the schedule tracks. */
   open(): BridgeRequestRow[] {
     return this.db

@@ -245,9 +245,10 @@ export function runOnce(ctx: ExpiryContext): Promise<TickResult> {
     await ctx.watcher.catchUp(blockNumber);
     const launched: Promise<ActionResult>[] = [];
 
-    // 1. Writes the store holds pending (a previous process signed them): driven, never re-created.
+    // 1. Writes the store holds pending (a previous process signed them, or a reorg took them off the chain): driven,
+    //    never re-created.
     if (!ctx.settings.dryRun)
-      for (const id of ctx.store.pendingIntentIds(ctx.chainId, ctx.tx.address)) {
+      for (const id of await ctx.tx.pendingIntentIds()) {
         if (ctx.inFlight.has(id) || !parseIntentId(id)) continue;
         launched.push(resume(ctx, id, blockNumber));
       }

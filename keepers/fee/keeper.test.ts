@@ -10,6 +10,7 @@ import { startIndexer, type Indexer } from "../../indexer/lib/start.js";
 import { devAccountKeys } from "../../scripts/lib/accounts.js";
 import { indexedBlock } from "../../scripts/lib/readModels.js";
 import { runAgents, scenarioContext, seedPools, type AgentAction } from "../../scripts/lib/scenario.js";
+import { openStore } from "../lib/store/store.js";
 import { anvilKeys, startTestChain, type TestChain } from "../lib/testing/chain.js";
 import { loadFeeKeeperConfig } from "./config.js";
 import { decide, type FeeDecision, type FeePolicy, type PoolStats } from "./decide.js";
@@ -401,6 +402,67 @@ describe("fee keeper", () => {
     expect(stdout).toContain('"msg":"shutting down","signal":"SIGTERM"');
     expect(stdout).toContain('"msg":"stopped"');
     expect(stderr).toBe("");
+  });
+
+  it("sends a fee change a reorg took off the chain again, and is not healthy while it stays off", async () => {
+    const A = pools[0]!;
+    const store = openStore(path.join(dir, "fee.sqlite"));
+    // The keeper's newest fee change (the second test's, 4 000 → 5 000, under the id of the epoch it ended).
+    const prefix = `fee:${chainId}:${chain.deployment.contracts.AIServiceAMM.toLowerCase()}:${A}:`;
+    const mined = store
+      .recentIntents()
+      .filter((i) => i.id.startsWith(prefix) && i.status === "mined")
+      .sort((a, b) => b.minedBlock! - a.minedBlock!)[0]!;
+    const intentId = mined.id;
+    expect(await feeOf(A)).toBe(5_000);
+
+    // The reorg replaces every block from the fee change's on: the fee and lastFeeUpdate (which keys the intent)
+    // are back where they were, so the keeper decides the same change under the same intent id.
+    const head = await chain.client.getBlock({ blockTag: "latest" });
+    await chain.rpc("anvil_reorg", [Number(head.number) - mined.minedBlock! + 1, []]);
+    expect(await feeOf(A)).toBe(4_000);
+    expect((await getPool(A)).lastFeeUpdate).toBe(Number(intentId.slice(prefix.length)));
+    // Ponder reindexes after a reorg in its own time: its stats (σ of trades long before) are taken as they are.
+    const relaxed = { MAX_STATS_AGE_SECONDS: "86400" };
+
+    // A dry-run keeper on the same store sends nothing: its runs complete, yet it is not healthy.
+    const dry = await startFeeKeeper(
+      loadFeeKeeperConfig({
+        env: env(raisePolicy, { ...relaxed, HEALTH_MAX_AGE_SECONDS: "1" }),
+        argv: ["--dry-run"],
+      }),
+      { runAtStart: false, writeLog },
+    );
+    try {
+      const tick = await runOnce(dry.ctx);
+      // The same change under the same id, as before the reorg.
+      expect(tick.decisions[0]).toMatchObject({ kind: "set-fee", oldFee: 4_000, newFee: 5_000 });
+      expect(tick.decisions[0]!.outcome).toMatchObject({ intentId, status: "pending" });
+      await new Promise((r) => setTimeout(r, 1_100));
+      await runOnce(dry.ctx);
+      const health = await getJson(`${dry.url}/healthz`);
+      expect(health.status).toBe(503);
+      expect(health.body).toMatchObject({ ok: false, status: "stuck" });
+      expect(health.body.reason).toContain(`a reorg took off the chain are not back on it (${intentId})`);
+    } finally {
+      await dry.stop();
+    }
+
+    // The keeper sends it again — its stored signed transaction — and the pool's fee moves.
+    running = await startFeeKeeper(loadFeeKeeperConfig({ env: env(raisePolicy, relaxed) }), {
+      runAtStart: false,
+      writeLog,
+    });
+    const after = await runOnce(running.ctx);
+    expect(await feeOf(A)).toBe(5_000);
+    expect(after.decisions[0]).toMatchObject({ kind: "skip", skip: "too-soon" });
+    const again = store.getIntent(intentId)!.intent;
+    expect(again).toMatchObject({ status: "mined", minedHash: mined.minedHash, orphanedAt: null });
+    const block = await chain.client.getBlock({ blockNumber: BigInt(again.minedBlock!) });
+    expect(again.minedBlockHash).toBe(block.hash);
+    expect(block.transactions).toContain(mined.minedHash);
+    expect((await getJson(`${running.url}/healthz`)).status).toBe(200);
+    store.close();
   });
 });
 

@@ -283,6 +283,7 @@ export function runtimeSettings(defaults: { dbPath: string; httpPort: number }) 
     txMaxAttempts: setting.integer("TX_MAX_ATTEMPTS", { default: 10, min: 1 }),
     txWaitSeconds: setting.integer("TX_WAIT_SECONDS", { default: 120, min: 1 }),
     txGasMultiplier: setting.number("TX_GAS_MULTIPLIER", { default: 1.2, min: 1, max: 5 }),
+    txReorgDepth: setting.integer("TX_REORG_DEPTH", { default: 64, min: 1 }),
   };
 }
 

@@ -2,7 +2,7 @@ import { describeError } from "./errors.js";
 
 export type HealthReport = {
   ok: boolean;
-  status: "ok" | "stale" | "starting";
+  status: "ok" | "stale" | "starting" | "stuck";
   reason: string;
   lastSuccessAt: string | null;
   lastError: { at: string; message: string } | null;
@@ -19,6 +19,7 @@ export class Health {
   readonly #startedAt: number;
   #lastSuccess: number | null = null;
   #lastError: { at: number; message: string } | null = null;
+  readonly #checks: ((now: number) => string | undefined)[] = [];
 
   constructor(
     readonly maxAgeSeconds: number,
@@ -33,6 +34,14 @@ export class Health {
 
   failure(error: unknown): void {
     this.#lastError = { at: this.now(), message: describeError(error).message };
+  }
+
+  /**
+   * A condition that makes the keeper unhealthy however recent its last run (e.g. writes a reorg undid that are
+   * still not back on chain): `check(now)` returns why, or undefined when all is well.
+   */
+  addCheck(check: (now: number) => string | undefined): void {
+    this.#checks.push(check);
   }
 
   get lastSuccess(): number | null {
@@ -61,6 +70,9 @@ export class Health {
         reason: `last completed run ${Math.round(age)} s ago (limit ${this.maxAgeSeconds} s)${why}`,
         ...base,
       };
+    const problems = this.#checks.map((check) => check(now)).filter((p) => p !== undefined);
+    if (problems.length)
+      return { ok: false, status: "stuck", reason: `${problems.join("; ")}${why}`, ...base };
     return { ok: true, status: "ok", reason: `last completed run ${Math.round(age)} s ago`, ...base };
   }
 }

@@ -39,6 +39,11 @@ export function createMetrics(keeper: string, options: { defaultMetrics?: boolea
       help: "Stuck transactions replaced with the same nonce and higher fees.",
       registers,
     }),
+    txOrphaned: new Counter({
+      name: "keeper_tx_orphaned_total",
+      help: "Mined (or reverted) intents a reorg took off the canonical chain, put back to pending to be sent again.",
+      registers,
+    }),
     txFailed: new Counter({
       name: "keeper_tx_failed_total",
       help: "Writes that failed, by stage (simulate, broadcast, nonce).",
@@ -55,4 +60,7 @@ export function createMetrics(keeper: string, options: { defaultMetrics?: boolea
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
-export type TxMetrics = Pick<Metrics, "txSent" | "txMined" | "txReverted" | "txReplaced" | "txFailed">;
+export type TxMetrics = Pick<
+  Metrics,
+  "txSent" | "txMined" | "txReverted" | "txReplaced" | "txFailed" | "txOrphaned"
+>;

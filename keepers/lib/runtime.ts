@@ -58,6 +58,7 @@ export async function startKeeper<P, X extends object>(spec: {
   try {
     const metrics = createMetrics(spec.name);
     const health = new Health(config.healthMaxAgeSeconds);
+    health.addCheck((now) => orphanedWrites(store, now - config.healthMaxAgeSeconds * 1000));
     parts = await spec.build({ log, store, metrics, health }, prepared);
     http = await startHttpServer({
       host: config.httpHost,
@@ -106,6 +107,18 @@ export async function startKeeper<P, X extends object>(spec: {
     },
   };
   return { ...running, ...parts.expose };
+}
+
+/**
+ * Why a keeper is not making progress whatever its runs say: writes a reorg took off the chain longer ago than
+ * `before` (unix ms) that are still not back on it (see TxManager).
+ */
+function orphanedWrites(store: Store, before: number): string | undefined {
+  if (!store.sqlite.open) return undefined;
+  const stuck = store.orphanedBefore(before);
+  if (!stuck.length) return undefined;
+  const ids = stuck.slice(0, 3).map((i) => i.id);
+  return `${stuck.length} write(s) a reorg took off the chain are not back on it (${ids.join(", ")}${stuck.length > 3 ? ", …" : ""})`;
 }
 
 /** The runtime settings `startKeeper` reads (every keeper's config has them, see `runtimeSettings`). */

@@ -152,4 +152,35 @@ describe("liquidator", () => {
     const metrics = await (await fetch(`${running.url}/metrics`)).text();
     expect(metrics).toMatch(/liquidator_liquidations_total\{[^}]*status="mined"[^}]*\} 1/);
   });
+
+  it("liquidates again, with the same signed transaction, when a reorg takes its liquidation off the chain", async () => {
+    const [done] = running.journal.list();
+    const mined = running.store.getIntent(done!.intentId!)!.intent;
+    expect(mined.status).toBe("mined");
+    // Replace every block from the liquidation's on: the vault is open and under water again, and the keeper —
+    // which closed it in its journal — would never look at it again by itself.
+    const head = await sc.publicClient.getBlock({ blockTag: "latest" });
+    await chain.rpc("anvil_reorg", [Number(head.number) - mined.minedBlock! + 1, []]);
+    expect((await vaultHealth(sc, V[0])).liquidatable).toBe(true);
+    expect(await optionBalance(sc, keeper.address, series)).toBe(110n * e18);
+
+    await running.tick();
+    await running.settled();
+    const liquidated = await sc.publicClient.getContractEvents({
+      ...derivatives(sc),
+      eventName: "VaultLiquidated",
+      fromBlock: BigInt(mined.minedBlock!),
+    });
+    expect(liquidated.map((l) => [l.args.vaultId, l.transactionHash])).toEqual([[V[0], mined.minedHash]]);
+    expect(await optionBalance(sc, keeper.address, series)).toBe(10n * e18);
+    const again = running.store.getIntent(done!.intentId!)!.intent;
+    expect(again).toMatchObject({ status: "mined", minedHash: mined.minedHash, orphanedAt: null });
+    expect(again.minedBlockHash).toBe(liquidated[0]!.blockHash);
+    expect(running.journal.list().map((a) => [a.vaultId, a.status, a.txHash])).toEqual([
+      [V[0].toString(), "mined", mined.minedHash],
+    ]);
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${running.url}/metrics`)).text();
+    expect(metrics).toMatch(/keeper_tx_orphaned_total\{[^}]*\} 1/);
+  });
 });

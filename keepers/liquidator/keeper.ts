@@ -222,8 +222,9 @@ export function runOnce(ctx: LiquidatorContext): Promise<TickResult> {
     await ctx.watcher.catchUp(blockNumber);
     const launched: Promise<LiquidationResult>[] = [];
 
-    // 1. Liquidations the store holds pending (a previous process signed them): driven, never re-created.
-    for (const id of ctx.store.pendingIntentIds(ctx.chainId, ctx.tx.address)) {
+    // 1. Liquidations the store holds pending (a previous process signed them, or a reorg took them off the chain):
+    //    driven, never re-created.
+    for (const id of await ctx.tx.pendingIntentIds()) {
       const vaultId = vaultOfIntent(id);
       if (vaultId === undefined || ctx.inFlight.has(vaultId) || ctx.settings.dryRun) continue;
       launched.push(resume(ctx, id, vaultId, blockNumber));

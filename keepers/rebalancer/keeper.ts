@@ -183,7 +183,7 @@ export function runOnce(ctx: RebalancerContext): Promise<TickResult> {
     for (const [slot, f] of ctx.inFlight) busy.set(slot, f.intentId);
     const driven = new Set(busy.values());
     const toResume: { id: string; key: IntentKey }[] = [];
-    for (const id of ctx.store.pendingIntentIds(ctx.chainId, ctx.tx.address)) {
+    for (const id of await ctx.tx.pendingIntentIds()) {
       const key = parseIntentId(id);
       if (!key || driven.has(id)) continue; // one drive per intent: two would race to replace its transaction
       const slot = slotIn(ctx, key, id);

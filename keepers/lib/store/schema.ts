@@ -32,7 +32,9 @@ export type IntentStatus = (typeof intentStatuses)[number];
 /**
  * One write a keeper wants done, under an id the keeper chooses deterministically. `pending` holds from the
  * moment its first signed transaction is stored until a receipt is seen (`mined` / `reverted`) or no attempt
- * can ever be mined (`failed`: every attempt was rejected, or another transaction took the nonce).
+ * can ever be mined (`failed`: every attempt was rejected, or another transaction took the nonce). A `mined` or
+ * `reverted` intent whose block a reorg replaced becomes `pending` again (`orphanedAt` set): it counts as done
+ * only while its receipt is on the canonical chain.
  */
 export const txIntents = sqliteTable(
   "tx_intents",
@@ -49,6 +51,13 @@ export const txIntents = sqliteTable(
     gas: text("gas").notNull(),
     minedHash: text("mined_hash"),
     minedBlock: integer("mined_block"),
+    /** The hash of the block the receipt was in: a block at `minedBlock` with another hash means a reorg. */
+    minedBlockHash: text("mined_block_hash"),
+    /**
+     * When a reorg took the intent's receipt off the canonical chain; cleared once a receipt is on it again (or
+     * the intent fails for good). Set while the layer drives it back on chain.
+     */
+    orphanedAt: integer("orphaned_at"),
     error: text("error"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

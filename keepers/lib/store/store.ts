@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, inArray, max, ne } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNotNull, lte, max, ne } from "drizzle-orm";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import * as schema from "./schema.js";
@@ -12,7 +12,14 @@ export const runtimeMigrations = fileURLToPath(new URL("./migrations", import.me
 
 export type NewIntent = Omit<
   TxIntentRow,
-  "status" | "minedHash" | "minedBlock" | "error" | "createdAt" | "updatedAt"
+  | "status"
+  | "minedHash"
+  | "minedBlock"
+  | "minedBlockHash"
+  | "orphanedAt"
+  | "error"
+  | "createdAt"
+  | "updatedAt"
 >;
 export type NewAttempt = Pick<
   TxAttemptRow,
@@ -132,13 +139,20 @@ export class Store {
     return row?.n ?? undefined;
   }
 
-  /** The nonces held by this sender's intents of one status, lowest first. */
-  intentNonces(chainId: number, fromAddress: string, status: IntentStatus): number[] {
+  /** The nonces held by this sender's intents of one status (from `fromNonce` up), lowest first. */
+  intentNonces(chainId: number, fromAddress: string, status: IntentStatus, fromNonce = 0): number[] {
     const t = schema.txIntents;
     return this.db
       .select({ n: t.nonce })
       .from(t)
-      .where(and(eq(t.chainId, chainId), eq(t.fromAddress, fromAddress), eq(t.status, status)))
+      .where(
+        and(
+          eq(t.chainId, chainId),
+          eq(t.fromAddress, fromAddress),
+          eq(t.status, status),
+          gte(t.nonce, fromNonce),
+        ),
+      )
       .orderBy(asc(t.nonce))
       .all()
       .map((r) => r.n);
@@ -179,6 +193,8 @@ export class Store {
             status: "pending",
             minedHash: null,
             minedBlock: null,
+            minedBlockHash: null,
+            orphanedAt: null,
             error: null,
             updatedAt: now,
           },
@@ -217,15 +233,16 @@ export class Store {
     this.db.update(schema.txAttempts).set(fields).where(eq(schema.txAttempts.hash, hash)).run();
   }
 
+  /** Settles an intent (a receipt on chain again, or failed for good: no longer orphaned either way). */
   resolveIntent(
     id: string,
     status: Exclude<IntentStatus, "pending">,
-    fields: { minedHash?: string; minedBlock?: number; error?: string } = {},
+    fields: { minedHash?: string; minedBlock?: number; minedBlockHash?: string; error?: string } = {},
   ): void {
     const now = Date.now();
     this.db.transaction((tx) => {
       tx.update(schema.txIntents)
-        .set({ status, ...fields, updatedAt: now })
+        .set({ status, ...fields, orphanedAt: null, updatedAt: now })
         .where(eq(schema.txIntents.id, id))
         .run();
       if (fields.minedHash)
@@ -234,6 +251,100 @@ export class Store {
           .where(eq(schema.txAttempts.hash, fields.minedHash))
           .run();
     });
+  }
+
+  /**
+   * Puts a `mined` or `reverted` intent whose receipt a reorg took off the canonical chain back to `pending`, its
+   * attempts intact: the one that had mined becomes `signed` again, so that the same signed transaction is
+   * broadcast again and any receipt of the intent's attempts settles it, as for any pending intent.
+   */
+  reopenIntent(id: string): void {
+    const now = Date.now();
+    this.db.transaction((tx) => {
+      const t = schema.txIntents;
+      const found = tx
+        .select({ status: t.status, orphanedAt: t.orphanedAt, nonce: t.nonce })
+        .from(t)
+        .where(eq(t.id, id))
+        .get();
+      if (!found || (found.status !== "mined" && found.status !== "reverted"))
+        throw new Error(
+          `intent ${id} is ${found?.status ?? "unknown"}: only a mined or reverted one is reopened`,
+        );
+      tx.update(t)
+        .set({
+          status: "pending",
+          minedHash: null,
+          minedBlock: null,
+          minedBlockHash: null,
+          error: null,
+          orphanedAt: found.orphanedAt ?? now,
+          updatedAt: now,
+        })
+        .where(eq(t.id, id))
+        .run();
+      // As far as the new chain knows, none of them was ever sent: the stuck clock starts again at the next
+      // broadcast, instead of replacing at once for the time they spent mined.
+      tx.update(schema.txAttempts)
+        .set({ broadcastAt: null, broadcastBlock: null })
+        .where(and(eq(schema.txAttempts.intentId, id), eq(schema.txAttempts.nonce, found.nonce)))
+        .run();
+      tx.update(schema.txAttempts)
+        .set({ status: "signed" })
+        .where(and(eq(schema.txAttempts.intentId, id), eq(schema.txAttempts.status, "mined")))
+        .run();
+    });
+  }
+
+  /**
+   * A new attempt series for a pending intent whose nonce another transaction took (after a reorg): its
+   * earlier attempts become `dead`, the intent takes the new attempt's nonce and stays pending (and orphaned
+   * until it mines), atomically.
+   */
+  resignIntent(id: string, attempt: NewAttempt): void {
+    const now = Date.now();
+    this.db.transaction((tx) => {
+      const t = schema.txIntents;
+      const found = tx.select({ status: t.status }).from(t).where(eq(t.id, id)).get();
+      if (found?.status !== "pending") throw new Error(`intent ${id} is not pending: it cannot be re-signed`);
+      tx.update(schema.txAttempts)
+        .set({ status: "dead" })
+        .where(and(eq(schema.txAttempts.intentId, id), ne(schema.txAttempts.status, "mined")))
+        .run();
+      tx.update(t).set({ nonce: attempt.nonce, updatedAt: now }).where(eq(t.id, id)).run();
+      tx.insert(schema.txAttempts)
+        .values({ ...attempt, intentId: id, status: "signed", createdAt: now })
+        .run();
+    });
+  }
+
+  /** This sender's intents with a receipt (mined or reverted) in a block from `fromBlock` up: those a reorg can undo. */
+  settledSince(chainId: number, fromAddress: string, fromBlock: number): TxIntentRow[] {
+    const t = schema.txIntents;
+    return this.db
+      .select()
+      .from(t)
+      .where(
+        and(
+          eq(t.chainId, chainId),
+          eq(t.fromAddress, fromAddress),
+          inArray(t.status, ["mined", "reverted"]),
+          gte(t.minedBlock, fromBlock),
+        ),
+      )
+      .orderBy(asc(t.nonce))
+      .all();
+  }
+
+  /** Intents a reorg took off the chain at or before `before` (unix ms) that are not back on it. */
+  orphanedBefore(before: number): TxIntentRow[] {
+    const t = schema.txIntents;
+    return this.db
+      .select()
+      .from(t)
+      .where(and(isNotNull(t.orphanedAt), lte(t.orphanedAt, before)))
+      .orderBy(asc(t.orphanedAt))
+      .all();
   }
 
   recentIntents(limit = 50): TxIntentRow[] {

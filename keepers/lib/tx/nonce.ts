@@ -12,6 +12,10 @@ import type { Store } from "../store/store.js";
  * - otherwise the lowest nonce from the node's pending count up that no pending intent holds (the node's
  *   pending count stops at a gap, so a gap below our stored intents is found here too).
  *
+ * A `mined` or `reverted` intent whose nonce the chain's latest count has not reached was orphaned by a reorg
+ * (its receipt is gone): its nonce stays held too, for the transaction layer to broadcast it again once it
+ * notices, instead of being handed to a new intent that would take it.
+ *
  * Allocation and storing are serialized: `withNextNonce` runs its callback under a lock, and the callback
  * stores the signed transaction before the lock is released. A nonce whose callback throws was never stored,
  * so it is simply handed out again.
@@ -31,7 +35,11 @@ export class NonceManager {
       this.client.getTransactionCount({ address: this.address, blockTag: "latest" }),
       this.client.getTransactionCount({ address: this.address, blockTag: "pending" }),
     ]);
-    const held = new Set(this.store.intentNonces(this.chainId, this.address, "pending"));
+    const held = new Set([
+      ...this.store.intentNonces(this.chainId, this.address, "pending"),
+      ...this.store.intentNonces(this.chainId, this.address, "mined", latest),
+      ...this.store.intentNonces(this.chainId, this.address, "reverted", latest),
+    ]);
     const freed = this.store
       .intentNonces(this.chainId, this.address, "failed")
       .find((n) => n >= latest && !held.has(n));

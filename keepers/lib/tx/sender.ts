@@ -1,4 +1,5 @@
 import {
+  BlockNotFoundError,
   encodeFunctionData,
   keccak256,
   TransactionReceiptNotFoundError,
@@ -11,7 +12,7 @@ import type { ChainClients } from "../clients.js";
 import { KeeperError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { TxMetrics } from "../metrics.js";
-import type { TxAttemptRow } from "../store/schema.js";
+import type { TxAttemptRow, TxIntentRow } from "../store/schema.js";
 import type { Store } from "../store/store.js";
 import { classifyTxError, shortReason, TxSimulationError } from "./errors.js";
 import { bumpFees, currentFees, type Fees } from "./fees.js";
@@ -64,6 +65,11 @@ export type TxPolicy = {
   waitSeconds: number;
   pollMs: number;
   gasMultiplier: number;
+  /**
+   * Receipts in the newest this-many blocks are checked against the canonical chain at every `reconcile` (a
+   * reorg deeper than this is not looked for). Default 64 (two epochs of Ethereum mainnet: finalized beyond).
+   */
+  reorgDepth?: number;
 };
 
 /** Points in an attempt's life, for observability (and fault injection in tests). */
@@ -86,12 +92,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * nonce) → broadcast → wait for the receipt, replacing a stuck attempt with the same nonce and higher fees.
  * Because the signed transaction is stored before it is broadcast, a process killed at any moment resumes
  * the same transaction on restart ({@link resumePending}, or `send` with the same id) instead of creating a
- * new one, and an intent seen mined is never sent again.
+ * new one. An intent counts as done only while its receipt is on the canonical chain: `send` checks a mined
+ * intent's block against the chain before answering "mined", and {@link reconcile} (run by
+ * {@link resumePending} and {@link pendingIntentIds}) checks every receipt of the last `reorgDepth` blocks. One a
+ * reorg took off the chain becomes pending again and is driven like any pending intent: its stored signed
+ * transaction is broadcast again, or — when the new chain gave its nonce to another transaction — the same call
+ * is re-signed under the same intent id with a fresh nonce.
  */
 export class TxManager {
   readonly nonces: NonceManager;
   readonly #address: Address;
   #stopping = false;
+  /** The head whose reorg check is done (a reorg always changes the head's hash), and the check in progress. */
+  #reconciledHead: Hex | undefined;
+  #reconciling: Promise<string[]> | undefined;
 
   constructor(
     private readonly clients: ChainClients,
@@ -159,12 +173,18 @@ export class TxManager {
       });
       return this.drive(request.intentId, true);
     }
-    if (existing?.intent.status === "mined") {
-      log.info("intent already mined: not sending again", {
-        status: existing.intent.status,
-        hash: existing.intent.minedHash,
-      });
-      return this.outcomeOf(request.intentId, true);
+    if (existing && (existing.intent.status === "mined" || existing.intent.status === "reverted")) {
+      const where = await this.checkReceipt(existing.intent, new Map(), log);
+      if (where === "orphaned") {
+        if (this.options.dryRun) return this.outcomeOf(request.intentId, true);
+        return this.drive(request.intentId, true);
+      }
+      if (this.store.getIntent(request.intentId)!.intent.status === "mined") {
+        log.info("intent already mined (on the canonical chain): not sending again", {
+          hash: existing.intent.minedHash,
+        });
+        return this.outcomeOf(request.intentId, true);
+      }
     }
 
     try {
@@ -268,7 +288,7 @@ export class TxManager {
    * dry-run mode nothing is signed or sent: each pending intent is only reported as stored.
    */
   async resumePending(): Promise<TxOutcome[]> {
-    const ids = this.store.pendingIntentIds(this.clients.chain.id, this.#address);
+    const ids = await this.pendingIntentIds();
     const outcomes: TxOutcome[] = [];
     for (const id of ids) {
       const log = this.log.child("tx", { intentId: id });
@@ -281,6 +301,91 @@ export class TxManager {
       outcomes.push(await this.drive(id, true));
     }
     return outcomes;
+  }
+
+  /**
+   * This sender's pending intents, lowest nonce first, after {@link reconcile}: those a reorg took off the chain
+   * are among them. A keeper that drives its pending intents itself lists them here, not from the store.
+   */
+  async pendingIntentIds(): Promise<string[]> {
+    await this.reconcile();
+    return this.store.pendingIntentIds(this.clients.chain.id, this.#address);
+  }
+
+  /**
+   * Checks every receipt of this sender in the last `reorgDepth` blocks against the canonical chain (once per
+   * head: nothing to do while the head's hash is the one checked last), and puts every intent whose receipt a
+   * reorg took away back to pending, for the caller to drive. Returns their ids. Concurrent calls share one check.
+   */
+  reconcile(): Promise<string[]> {
+    this.#reconciling ??= this.#reconcile().finally(() => (this.#reconciling = undefined));
+    return this.#reconciling;
+  }
+
+  async #reconcile(): Promise<string[]> {
+    const head = await this.clients.publicClient.getBlock({ blockTag: "latest" });
+    if (head.hash === this.#reconciledHead) return [];
+    const depth = this.policy.reorgDepth ?? 64;
+    const from = Math.max(0, Number(head.number) - depth);
+    const blocks = new Map<number, Hex | undefined>();
+    const reopened: string[] = [];
+    for (const intent of this.store.settledSince(this.clients.chain.id, this.#address, from)) {
+      const log = this.log.child("tx", { intentId: intent.id });
+      if ((await this.checkReceipt(intent, blocks, log)) === "orphaned") reopened.push(intent.id);
+    }
+    this.#reconciledHead = head.hash ?? undefined;
+    return reopened;
+  }
+
+  /**
+   * Is the receipt of this mined or reverted intent on the canonical chain? Its block's hash against the chain's
+   * block at that number (`blocks` caches them for one pass); when they differ, any receipt of its attempts
+   * the node has (re-included elsewhere: the intent is updated to it); when there is none, the intent is
+   * orphaned and reopened.
+   */
+  private async checkReceipt(
+    intent: TxIntentRow,
+    blocks: Map<number, Hex | undefined>,
+    log: Logger,
+  ): Promise<"canonical" | "moved" | "orphaned"> {
+    if (intent.minedBlock !== null && intent.minedBlockHash !== null) {
+      if (!blocks.has(intent.minedBlock))
+        blocks.set(intent.minedBlock, await this.blockHashAt(intent.minedBlock));
+      if (blocks.get(intent.minedBlock) === intent.minedBlockHash) return "canonical";
+    }
+    const contenders = this.store.getIntent(intent.id)!.attempts.filter((a) => a.nonce === intent.nonce);
+    const receipt = await this.findReceipt(contenders);
+    if (receipt) {
+      if (receipt.blockHash === intent.minedBlockHash) return "canonical";
+      if (intent.minedBlockHash !== null)
+        log.warn("a reorg moved the intent's transaction to another block", {
+          hash: receipt.transactionHash,
+          from: intent.minedBlock,
+          to: receipt.blockNumber,
+        });
+      this.record(intent.id, receipt, { count: intent.minedBlockHash !== null });
+      return "moved";
+    }
+    this.store.reopenIntent(intent.id);
+    this.options.metrics?.txOrphaned.inc();
+    log.warn("a reorg took the intent's transaction off the chain: it is pending again, to be sent again", {
+      hash: intent.minedHash,
+      block: intent.minedBlock,
+      blockHash: intent.minedBlockHash,
+      nonce: intent.nonce,
+    });
+    return "orphaned";
+  }
+
+  private async blockHashAt(blockNumber: number): Promise<Hex | undefined> {
+    try {
+      return (
+        (await this.clients.publicClient.getBlock({ blockNumber: BigInt(blockNumber) })).hash ?? undefined
+      );
+    } catch (error) {
+      if (error instanceof BlockNotFoundError) return undefined; // the chain is shorter now
+      throw error;
+    }
   }
 
   /** The stored state of an intent, as an outcome. */
@@ -345,6 +450,11 @@ export class TxManager {
           await sleep(this.policy.pollMs);
           const late = await this.findReceipt(contenders);
           if (late) return this.finish(intentId, late, resumed, log);
+          if (intent.orphanedAt !== null) {
+            // The reorg's chain gave the nonce to another transaction: the write itself is still undone.
+            if (await this.resign(intent, log)) continue;
+            return this.outcomeOf(intentId, resumed);
+          }
           const reason = `nonce ${intent.nonce} was used by another transaction`;
           this.store.resolveIntent(intentId, "failed", { error: reason });
           this.options.metrics?.txFailed.inc({ stage: "nonce" });
@@ -443,20 +553,79 @@ export class TxManager {
   }
 
   private finish(intentId: string, receipt: TransactionReceipt, resumed: boolean, log: Logger): TxOutcome {
+    const status = this.record(intentId, receipt, { count: true });
+    log[status === "mined" ? "info" : "error"](`transaction ${status}`, {
+      hash: receipt.transactionHash,
+      blockNumber: receipt.blockNumber,
+      blockHash: receipt.blockHash,
+      gasUsed: receipt.gasUsed,
+    });
+    return this.outcomeOf(intentId, resumed);
+  }
+
+  /** Stores a receipt as the intent's outcome (with its block's hash, which a later reorg check compares). */
+  private record(intentId: string, receipt: TransactionReceipt, options: { count: boolean }) {
     const status = receipt.status === "success" ? "mined" : "reverted";
     this.store.resolveIntent(intentId, status, {
       minedHash: receipt.transactionHash,
       minedBlock: Number(receipt.blockNumber),
+      minedBlockHash: receipt.blockHash,
       error: status === "reverted" ? "transaction reverted on chain" : undefined,
     });
-    if (status === "mined") this.options.metrics?.txMined.inc();
-    else this.options.metrics?.txReverted.inc();
-    log[status === "mined" ? "info" : "error"](`transaction ${status}`, {
-      hash: receipt.transactionHash,
-      blockNumber: receipt.blockNumber,
-      gasUsed: receipt.gasUsed,
+    if (options.count)
+      (status === "mined" ? this.options.metrics?.txMined : this.options.metrics?.txReverted)?.inc();
+    return status;
+  }
+
+  /**
+   * Signs the stored call of an orphaned intent again, with a fresh nonce (its own went to another transaction
+   * in the new chain), as a new attempt series of the same intent — after a simulation, since the chain it
+   * meets is not the one it was decided on. False (the intent failed) when the call no longer simulates.
+   */
+  private async resign(intent: TxIntentRow, log: Logger): Promise<boolean> {
+    const { publicClient, walletClient, account, chain } = this.clients;
+    const call = { to: intent.toAddress as Address, data: intent.data as Hex, value: BigInt(intent.value) };
+    try {
+      await publicClient.call({ account, ...call });
+    } catch (error) {
+      const e = new TxSimulationError(intent.id, error);
+      if (e.retryable) throw e;
+      const reason = `orphaned by a reorg, its nonce ${intent.nonce} taken, and the call no longer simulates: ${e.shortMessage}`;
+      this.store.resolveIntent(intent.id, "failed", { error: reason });
+      this.options.metrics?.txFailed.inc({ stage: "simulate" });
+      log.warn("orphaned intent not sent again: its call no longer simulates", { reason: e.shortMessage });
+      return false;
+    }
+    const fees = this.capFees(await currentFees(publicClient));
+    const attempt = 1 + this.store.getIntent(intent.id)!.attempts.length;
+    const stored = await this.nonces.withNextNonce(async (nonce) => {
+      const raw = await walletClient.signTransaction({
+        account,
+        chain,
+        type: "eip1559",
+        ...call,
+        nonce,
+        gas: BigInt(intent.gas),
+        ...fees,
+      });
+      const hash = keccak256(raw);
+      this.store.resignIntent(intent.id, {
+        attempt,
+        nonce,
+        hash,
+        rawTx: raw,
+        gas: intent.gas,
+        maxFeePerGas: fees.maxFeePerGas.toString(),
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas.toString(),
+      });
+      return { nonce, hash, attempt };
     });
-    return this.outcomeOf(intentId, resumed);
+    log.warn("orphaned intent's nonce went to another transaction: re-signed under the same id", {
+      previousNonce: intent.nonce,
+      ...stored,
+    });
+    await this.options.hooks?.onStored?.({ intentId: intent.id, ...stored });
+    return true;
   }
 
   private async broadcast(
@@ -589,6 +758,7 @@ export function txPolicyFrom(config: {
   txMaxAttempts: number;
   txWaitSeconds: number;
   txGasMultiplier: number;
+  txReorgDepth: number;
   pollingIntervalMs: number;
 }): TxPolicy {
   return {
@@ -600,5 +770,6 @@ export function txPolicyFrom(config: {
     waitSeconds: config.txWaitSeconds,
     pollMs: config.pollingIntervalMs,
     gasMultiplier: config.txGasMultiplier,
+    reorgDepth: config.txReorgDepth,
   };
 }
