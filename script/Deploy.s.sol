@@ -35,12 +35,12 @@ import {Roles} from "../src/libraries/Roles.sol";
 ///   APY_KEEPER         may move farm reward rates inside governance-set bounds (required)
 ///   FARM_OPERATOR      may list farm pools and fund their reward periods (required)
 ///   ADMIN              replaces the timelock as AccessManager admin. Honoured only on local test chains (chain ids
-///                      31337–31499), which exercise admin setters without a vote; refused anywhere else.
+///                      31337–31999), which exercise admin setters without a vote; refused anywhere else.
 ///   GENESIS_HOLDER, GENESIS_SUPPLY  AITBC minted once at deployment (wei; default 0). Required when MINTER is left
 ///                      to the timelock: with no supply, no proposal could ever pass and nothing could change.
 ///   MINTER             may mint protocol tokens (default: the timelock)
 ///   REPUTATION_GRANTER may grant and revoke agent reputation (default: the timelock). Outside the local test chains
-///                      (31337–31499) it must be a contract (a multisig, a module): one leaked key must not be able
+///                      (31337–31999) it must be a contract (a multisig, a module): one leaked key must not be able
 ///                      to hand out a fifth of every vote.
 ///   VOLATILITY_KEEPER  may move option-pricing volatility inside governance-set bounds (required, and never the
 ///                      timelock: a value goes stale after VOLATILITY_MAX_AGE, far sooner than a vote could refresh it)
@@ -303,6 +303,11 @@ contract Deploy is Script {
 
     /// @notice The operational role holders the environment names. None falls back to the deployer, which keeps
     /// no power after deployment; MINTER and REPUTATION_GRANTER are the timelock unless named (zero here).
+    /// @dev Anvil's default chain id 31337 and the ids the tests and the demo give their own chains (31338–31999).
+    function _isLocalTestChain() internal view returns (bool) {
+        return block.chainid >= 31_337 && block.chainid < 32_000;
+    }
+
     function roleHolders() public view returns (RoleHolders memory holders) {
         holders.guardian = _requiredAddress("GUARDIAN");
         holders.feeKeeper = _requiredAddress("FEE_KEEPER");
@@ -310,8 +315,7 @@ contract Deploy is Script {
         holders.farmOperator = _requiredAddress("FARM_OPERATOR");
         holders.minter = vm.envOr("MINTER", address(0));
         holders.reputationGranter = vm.envOr("REPUTATION_GRANTER", address(0));
-        // Local test chains: anvil's default 31337 and the ids the tests and the demo give theirs (as for ADMIN).
-        bool localChain = block.chainid >= 31_337 && block.chainid < 31_500;
+        bool localChain = _isLocalTestChain();
         if (
             holders.reputationGranter != address(0) && holders.reputationGranter.code.length == 0
                 && !localChain
@@ -321,7 +325,7 @@ contract Deploy is Script {
         holders.volatilityKeeper = _requiredAddress("VOLATILITY_KEEPER");
         holders.optionsLister = vm.envOr("OPTIONS_LISTER", address(0));
         holders.admin = vm.envOr("ADMIN", address(0));
-        if (holders.admin != address(0) && (block.chainid < 31_337 || block.chainid >= 31_500)) {
+        if (holders.admin != address(0) && !localChain) {
             revert LocalAdminOnly(block.chainid);
         }
         holders.genesisSupply = vm.envOr("GENESIS_SUPPLY", uint256(0)); // AITBC.mint refuses more than its cap
