@@ -723,7 +723,8 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         values = new uint256[](count);
         for (uint256 i; i < count; ++i) {
             if (mask & (1 << i) == 0) continue;
-            address asset = c.assets[i];
+            // the base token's holding is kept next to the supply, not under its address: no need to read it
+            address asset = i == 0 ? address(0) : c.assets[i];
             uint256 held = _holdingAt(c, i, asset);
             uint256 value = i == 0 ? held : _assetValue(c, asset, held, pricing);
             values[i] = value;
