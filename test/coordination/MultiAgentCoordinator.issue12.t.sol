@@ -92,8 +92,9 @@ contract MultiAgentCoordinatorIssue12Test is CoordinatorTestBase {
     /// (so that the entry prices gpu at the lagging oracle again), contributes, ragequits, and buys back the gpu she
     /// sold. Guard: none in the contract; moving a pool costs its fees both ways on the volume that moves it, and
     /// here (the consortium's gpu a small part of a deep pool) that exceeds what the entry gives away. Logged: the
-    /// cost and the gain. See the report: in a pool whose depth is not large against the consortium's holding
-    /// (fee-on-volume below the gap on the holding) this variant stays open.
+    /// result (-2,004 base here). A known residual: in a pool not deep against the consortium's holding (the pool's
+    /// fee times its reserve below the holding) this variant profits: +1,693 base was measured with 30 000 base of
+    /// an asset in a 1 M-base pool after a 10 % rise (see the interface's notes).
     function test_attack_pushSpotDownThenRoundTripDoesNotProfitInADeepPool() public {
         uint256 id = _consortiumWithMallory();
         _riseSpot(gpuPool, 1_000);
