@@ -37,10 +37,18 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
     uint256 public constant PROPOSAL_TRADE_MAX_LOSS_BPS = 1_000;
     /// @inheritdoc IMultiAgentCoordinator
     uint256 public constant EXIT_TRANSFER_GAS = 100_000;
+    /// @inheritdoc IMultiAgentCoordinator
+    uint256 public constant EXECUTION_PERIOD = 7 days;
     uint256 internal constant BPS = 10_000;
     uint256 internal constant WAD = 1e18;
     /// @dev The loss budget is kept as a WAD fraction of the net asset value: one bp of it.
     uint256 internal constant WAD_PER_BPS = WAD / BPS;
+    /// @dev How a net asset value prices each asset other than the base token: at the oracle (views, trades), at
+    /// the larger of the oracle and the AMM's spot (a contribution's entry: never cheap at either), or at the
+    /// smaller (the profit a fee is paid on: never inflated by either).
+    uint256 internal constant AT_ORACLE = 0;
+    uint256 internal constant AT_HIGHER = 1;
+    uint256 internal constant AT_LOWER = 2;
 
     /// @dev A contribution touches three words of it (the first, read; the next two, written) besides the
     /// member's checkpoint: the base token's holding lives next to the supply rather than in `holdings`.
@@ -75,6 +83,16 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         mapping(uint256 poolId => bool) poolAllowed;
         mapping(address account => bool) members;
         mapping(address account => Checkpoints.Trace208) shares;
+        // what keeps each yes-voter's shares at stake until the proposals they carry are settled
+        mapping(address account => VoteLock) locks;
+    }
+
+    /// @dev A yes-voter's lock: `proposalId`, its newest yes vote, binds while that proposal is pending (Active,
+    /// Grace or Ready); `until` covers every earlier yes vote that was still pending when a newer one replaced it
+    /// (the expiry of the latest of them, after which none of them can execute).
+    struct VoteLock {
+        uint64 proposalId;
+        uint64 until;
     }
 
     struct Proposal {
@@ -171,7 +189,7 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         c.governance = governance;
         c.lossPeriodStart = uint64(block.timestamp);
         // the price of the first share (the virtual asset over the virtual shares): profit is what exceeds it
-        c.highWaterMark = ConsortiumMath.pricePerShare(0, 0);
+        c.highWaterMark = ConsortiumMath.FIRST_PRICE_PER_SHARE;
         for (uint256 i; i < members.length; ++i) {
             address member = members[i];
             if (member == address(0)) revert ZeroAddress();
@@ -197,7 +215,9 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
             revert NotMember(consortiumId, msg.sender);
         }
         address base = c.baseToken;
-        uint256 navBefore = _nav(c, base, c.assetCount);
+        // every asset at the higher of the oracle and the spot: a contribution made while the time-weighted price
+        // lags the market cannot buy the holdings cheap and take them out in kind at once (see the interface)
+        (uint256 navBefore,) = _navValues(c, AT_HIGHER);
         uint256 supply = c.totalShares;
         // rounded down, with the virtual shares and asset: the remaining members keep every rounding
         shares = ConsortiumMath.sharesFor(amount, supply, navBefore);
@@ -221,6 +241,7 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         if (to == address(0)) revert ZeroAddress();
         if (shares == 0) revert ZeroAmount();
         Consortium storage c = _consortium(consortiumId);
+        _requireUnlocked(consortiumId, c, msg.sender);
         Checkpoints.Trace208 storage from = c.shares[msg.sender];
         uint256 held = from.latest();
         if (held < shares) revert InsufficientShares(held, shares);
@@ -239,6 +260,7 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
     {
         if (shares == 0) revert ZeroAmount();
         Consortium storage c = _consortium(consortiumId);
+        _requireUnlocked(consortiumId, c, msg.sender);
         Checkpoints.Trace208 storage account = c.shares[msg.sender];
         uint256 held = account.latest();
         if (held < shares) revert InsufficientShares(held, shares);
@@ -345,13 +367,27 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         Proposal storage p = _proposal(proposalId);
         if (block.timestamp >= p.voteEnd) revert VotingClosed(proposalId);
         if (_voted[proposalId][msg.sender]) revert AlreadyVoted(proposalId, msg.sender);
-        uint256 weight = _consortia[p.consortiumId].shares[msg.sender].upperLookupRecent(p.snapshotBlock);
+        Consortium storage c = _consortia[p.consortiumId];
+        Checkpoints.Trace208 storage account = c.shares[msg.sender];
+        uint256 weight = account.upperLookupRecent(p.snapshotBlock);
+        // a yes vote counts only shares still held, which its lock then keeps held until the proposal is settled:
+        // a proposal is carried only by shares at stake when it executes
+        if (support) weight = Math.min(weight, account.latest());
         if (weight == 0) revert NoVotingPower(proposalId, msg.sender);
 
         _voted[proposalId][msg.sender] = true;
         // the votes of one snapshot sum to at most its supply, a uint128
-        if (support) p.yesVotes += uint128(weight);
-        else p.noVotes += uint128(weight);
+        if (support) {
+            p.yesVotes += uint128(weight);
+            VoteLock storage lock = c.locks[msg.sender];
+            uint256 previous = lock.proposalId;
+            if (previous != 0 && _pending(_proposals[previous])) {
+                lock.until = uint64(Math.max(lock.until, _proposals[previous].graceEnd + EXECUTION_PERIOD));
+            }
+            lock.proposalId = uint64(proposalId);
+        } else {
+            p.noVotes += uint128(weight);
+        }
         emit Voted(proposalId, msg.sender, support, weight);
     }
 
@@ -393,7 +429,9 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         if (c.sharesBlock == block.number) revert SharesChangedThisBlock(consortiumId, block.number);
         address base = c.baseToken;
         uint256 supply = c.totalShares;
-        uint256 nav = _nav(c, base, c.assetCount);
+        // every asset at the lower of the oracle and the spot: a fee is never paid on a gain that only a lagging
+        // time-weighted price or a momentary spot still shows
+        (uint256 nav,) = _navValues(c, AT_LOWER);
         uint256 navPerShare = ConsortiumMath.pricePerShare(nav, supply);
         uint256 mark = c.highWaterMark;
         if (supply == 0 || navPerShare <= mark) revert NoProfit(navPerShare, mark);
@@ -561,7 +599,7 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         nonReentrantView
         returns (uint256 total, uint256[] memory values)
     {
-        (total, values) = _navValues(_consortium(consortiumId));
+        (total, values) = _navValues(_consortium(consortiumId), AT_ORACLE);
     }
 
     /// @inheritdoc IMultiAgentCoordinator
@@ -648,7 +686,24 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
             return ProposalState.Defeated;
         }
         if (block.timestamp < p.graceEnd) return ProposalState.Grace;
+        if (block.timestamp >= p.graceEnd + EXECUTION_PERIOD) return ProposalState.Expired;
         return ProposalState.Ready;
+    }
+
+    /// @dev Whether a proposal can still execute (Active, Grace or Ready): its yes-voters' shares stay locked.
+    function _pending(Proposal storage p) private view returns (bool) {
+        // bits Active (0), Grace (2) and Ready (3)
+        return (1 << uint8(_state(p))) & 0x0d != 0;
+    }
+
+    /// @dev Reverts while `account` voted yes on a proposal that can still execute.
+    function _requireUnlocked(uint256 consortiumId, Consortium storage c, address account) private view {
+        VoteLock memory lock = c.locks[account];
+        uint256 proposalId = lock.proposalId;
+        if (proposalId == 0) return;
+        if (block.timestamp < lock.until || _pending(_proposals[proposalId])) {
+            revert SharesLockedByVote(consortiumId, account, proposalId);
+        }
     }
 
     function _claimable(Distribution storage d, address account) private view returns (uint256) {
@@ -656,27 +711,22 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         return Math.mulDiv(d.amount, shares, d.totalSharesAtSnapshot);
     }
 
-    /// @dev The net asset value alone, without allocating: only held assets are read and priced.
-    function _nav(Consortium storage c, address base, uint256 count) private view returns (uint256 total) {
-        uint256 mask = c.heldMask;
-        if (mask & 1 != 0) total = c.baseHolding;
-        for (uint256 i = 1; i < count; ++i) {
-            if (mask & (1 << i) == 0) continue;
-            address asset = c.assets[i];
-            total += _consultValue(c, asset, c.holdings[asset]);
-        }
-    }
-
-    /// @dev The net asset value and each asset's part of it, in the order of `assets`.
-    function _navValues(Consortium storage c) private view returns (uint256 total, uint256[] memory values) {
+    /// @dev The net asset value and each asset's part of it, in the order of `assets`, priced as `pricing` says;
+    /// only held assets are read and priced.
+    function _navValues(Consortium storage c, uint256 pricing)
+        private
+        view
+        returns (uint256 total, uint256[] memory values)
+    {
         uint256 count = c.assetCount;
         uint256 mask = c.heldMask;
         values = new uint256[](count);
         for (uint256 i; i < count; ++i) {
             if (mask & (1 << i) == 0) continue;
-            address asset = c.assets[i];
+            // the base token's holding is kept next to the supply, not under its address: no need to read it
+            address asset = i == 0 ? address(0) : c.assets[i];
             uint256 held = _holdingAt(c, i, asset);
-            uint256 value = i == 0 ? held : _consultValue(c, asset, held);
+            uint256 value = i == 0 ? held : _assetValue(c, asset, held, pricing);
             values[i] = value;
             total += value;
         }
@@ -685,15 +735,23 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
     /// @dev What `amount` of an asset is worth in base units at the time-weighted price of its valuation pool.
     function _valueOf(Consortium storage c, address token, uint256 amount) private view returns (uint256) {
         if (token == c.baseToken || amount == 0) return amount;
-        return _consultValue(c, token, amount);
+        return _assetValue(c, token, amount, AT_ORACLE);
     }
 
-    function _consultValue(Consortium storage c, address token, uint256 amount)
+    /// @dev What `amount` of a (non-base) asset is worth in base units through its valuation pool: at the oracle, or
+    /// at the higher or the lower of the oracle and the spot.
+    function _assetValue(Consortium storage c, address asset, uint256 amount, uint256 pricing)
         private
         view
         returns (uint256 value)
     {
-        (value,) = oracle.consult(c.valuationPool[token], token, amount);
+        uint256 poolId = c.valuationPool[asset];
+        (value,) = oracle.consult(poolId, asset, amount);
+        if (pricing == AT_ORACLE) return value;
+        (uint256 reserve0, uint256 reserve1,) = amm.getReserves(poolId);
+        // the pool pairs the asset with the base token, and its token0 is the lower address
+        if (asset > c.baseToken) (reserve0, reserve1) = (reserve1, reserve0);
+        value = ConsortiumMath.bound(value, amount, reserve1, reserve0, pricing == AT_HIGHER);
     }
 
     /// @dev Checks a trade's tokens and prices it: the net asset value before it and the oracle's output.
@@ -713,7 +771,7 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         uint256 slotOut = c.assetSlot[t.tokenOut];
         if (slotOut == 0) revert NotAnAsset(consortiumId, t.tokenOut);
         (t.indexIn, t.indexOut) = (slotIn - 1, slotOut - 1);
-        (t.nav, t.values) = _navValues(c);
+        (t.nav, t.values) = _navValues(c, AT_ORACLE);
         t.consortiumId = consortiumId;
         t.proposalId = proposalId;
         t.tokenIn = tokenIn;
@@ -815,10 +873,10 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
             for (uint256 j; j < i; ++j) {
                 if (pools[j] == poolId) revert DuplicatePool(poolId);
             }
-            IAIServiceAMM.PoolView memory pool = amm.getPool(poolId);
+            (address token0, address token1) = _poolTokens(poolId);
             address asset;
-            if (pool.token0 == base) asset = pool.token1;
-            else if (pool.token1 == base) asset = pool.token0;
+            if (token0 == base) asset = token1;
+            else if (token1 == base) asset = token0;
             else revert PoolDoesNotPairBase(poolId, base);
             if (c.assetSlot[asset] == 0) {
                 added[addedCount] = asset;
@@ -827,6 +885,20 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         }
         uint256 count = c.assetCount + addedCount;
         if (count > MAX_ASSETS) revert TooManyAssets(count, MAX_ASSETS);
+    }
+
+    /// @dev A pool's two tokens: the first two words of `amm.getPool`, whose view is a static struct, decoded
+    /// alone (the whole view's decoder would cost the contract's size limit more than it is worth); the AMM's
+    /// revert (an unknown pool) is passed on.
+    function _poolTokens(uint256 poolId) private view returns (address token0, address token1) {
+        (bool ok, bytes memory data) =
+            address(amm).staticcall(abi.encodeCall(IAIServiceAMM.getPool, (poolId)));
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(data, 0x20), mload(data))
+            }
+        }
+        (token0, token1) = abi.decode(data, (address, address));
     }
 
     function _setMandate(

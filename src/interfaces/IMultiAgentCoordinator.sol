@@ -3,7 +3,8 @@ pragma solidity ^0.8.24;
 
 /// @title IMultiAgentCoordinator
 /// @notice Consortia of agents: each is a multi-asset vault in one contract. Members contribute the base token for
-/// shares priced by net asset value (time-weighted oracle prices); shares are votes. A leader trades through the
+/// shares priced by net asset value (each asset at the higher of its time-weighted oracle price and the AMM's spot);
+/// shares are votes. A leader trades through the
 /// AMM within a mandate the members set by vote; anything beyond it is a proposal that passes by share-weighted
 /// vote and then waits a grace period in which anyone who disagrees can leave. Realized gains above a high-water
 /// mark, less the leader's performance fee, are distributed pro rata to shares at a snapshot and claimed by each
@@ -12,7 +13,22 @@ pragma solidity ^0.8.24;
 /// (each such pool pairs an asset with the base token and values it); at most 10. Tokens set aside for a
 /// distribution belong to its claimants and are not part of the net asset value.
 /// Votes: shares are checkpointed by block; a proposal counts shares held at the block before it was created, so
-/// shares bought, transferred or flash-borrowed in the proposal's block do not vote.
+/// shares bought, transferred or flash-borrowed in the proposal's block do not vote. A yes vote counts only the
+/// shares its voter still holds (the smaller of the snapshot's and the current balance), and locks them: a yes-voter
+/// can neither ragequit nor transfer shares while a proposal they voted for can still execute (Active, Grace or
+/// Ready, at most `EXECUTION_PERIOD` after its grace period); no-voters and non-voters keep their exit. So a proposal
+/// passes only on shares still at stake when it executes (Moloch's rule), and a lock ends with the proposal
+/// (executed, defeated or expired).
+/// Entry price: a contribution values every asset at the higher of the oracle's time-weighted price and the AMM's
+/// spot (reserves, no fee). A ragequit pays in kind, and what it pays sells for at most the spot: so a contribution
+/// of any size followed by a ragequit returns at most what was put in, even while the time-weighted price lags a
+/// real move (contributing cannot buy the holdings below either price). Known residual: an attacker who first pushes
+/// the spot down to the oracle's price himself, and buys it back after his exit in the same transaction, pays only
+/// the pool's fees on the volume that moved it; that is less than the lagging price gives away when the consortium
+/// holds more of the asset than about the pool's fee times its reserve (measured: +1,693 base with 30 000 base of an
+/// asset in a 1 M-base pool after a 10 % rise; -2,004 base with 12 000 of gpu in a 10 M-base pool). Profit for the fee:
+/// {distributeProfits} values every asset at the lower of the two, so neither a lagging time-weighted price nor a
+/// momentary spot inflates the profit the leader is paid a fee on.
 /// Share price: OpenZeppelin ERC-4626's decimals offset, 6: `VIRTUAL_SHARES` (10^6) shares and 1 base unit are
 /// virtual, on both sides. A contribution of `a` at net asset value `nav` mints ⌊a·(totalShares + 10^6)/(nav + 1)⌋
 /// shares and a ragequit of `s` shares pays ⌊s·holding/(totalShares + 10^6)⌋ of every asset: every rounding, and the
@@ -60,7 +76,9 @@ interface IMultiAgentCoordinator {
         Defeated,
         Grace,
         Ready,
-        Executed
+        Executed,
+        // passed but not executed within EXECUTION_PERIOD of the end of its grace period: it can no longer execute
+        Expired
     }
 
     struct ConsortiumView {
@@ -140,6 +158,10 @@ interface IMultiAgentCoordinator {
     error SharesChangedThisBlock(uint256 consortiumId, uint256 blockNumber);
     /// @notice Shares at a block are final once the block is over: ask for an earlier one.
     error FutureLookup(uint256 blockNumber, uint256 currentBlock);
+    /// @notice `account` voted yes on a proposal that can still execute: its shares stay at stake (no ragequit, no
+    /// transfer) until every proposal it voted for is executed, defeated or expired (at the latest `EXECUTION_PERIOD`
+    /// after the grace period of the last). `proposalId` is its newest yes vote.
+    error SharesLockedByVote(uint256 consortiumId, address account, uint256 proposalId);
 
     event ConsortiumCreated(
         uint256 indexed consortiumId,
@@ -230,14 +252,16 @@ interface IMultiAgentCoordinator {
         uint256[] calldata allowedPools
     ) external returns (uint256 consortiumId);
 
-    /// @notice A listed member adds `amount` of the base token for shares at the net asset value (rounded down).
-    /// @dev The amount received is checked by balance (a fee-on-transfer token reverts `TransferAmountMismatch`);
+    /// @notice A listed member adds `amount` of the base token for shares at the net asset value (rounded down),
+    /// every asset valued at the higher of the oracle's time-weighted price and the AMM's spot.
+    /// @dev `Contributed.navBefore` is that value. The amount received is checked by balance (a fee-on-transfer token reverts `TransferAmountMismatch`);
     /// a contribution worth less than a share reverts `ZeroShares`. Needs the oracle's price of every asset the
     /// consortium holds. Paused: reverts.
     /// @return shares Shares minted to the caller, checkpointed at this block (they vote from the next one).
     function contribute(uint256 consortiumId, uint256 amount) external returns (uint256 shares);
 
     /// @notice Moves shares (votes and claims from the next block's snapshots on) to `to`, who need not be a member.
+    /// @dev Reverts `SharesLockedByVote` while the caller's yes vote on a proposal that can still execute binds.
     function transferShares(uint256 consortiumId, address to, uint256 shares) external;
 
     /// @notice The leader trades within the mandate; the minimum output comes from the oracle, not the caller.
@@ -259,17 +283,20 @@ interface IMultiAgentCoordinator {
         returns (uint256 proposalId);
 
     /// @notice Votes with the caller's shares at the proposal's snapshot, once, while the proposal is Active
-    /// (before `voteEnd`).
+    /// (before `voteEnd`). A yes vote weighs the smaller of those and the shares the caller holds now, and locks the
+    /// caller's shares (no ragequit, no transfer) until the proposal is executed, defeated or expired.
     function vote(uint256 proposalId, bool support) external;
 
     /// @notice Anyone, once the proposal passed and its grace period ended.
     /// @dev A proposal passes when its yes votes reach `quorumBps` of the shares at its snapshot and outnumber its
-    /// no votes. A passed proposal stays Ready until executed; if its execution reverts (a Trade while paused,
-    /// holdings now short, the oracle failing closed), it can be retried.
+    /// no votes. A passed proposal stays Ready until executed or `EXECUTION_PERIOD` after its grace period (then
+    /// Expired); if its execution reverts (a Trade while paused, holdings now short, the oracle failing closed), it
+    /// can be retried until then.
     function execute(uint256 proposalId) external;
 
     /// @notice Anyone: sets aside the base-token profit above the high-water mark, less the leader's fee.
-    /// @dev Profit: (net asset value per share − high-water mark) × shares, at most the base-token holding. The
+    /// @dev Profit: (net asset value per share − high-water mark) × shares, at most the base-token holding; the net
+    /// asset value here prices every asset at the lower of the oracle's time-weighted price and the AMM's spot. The
     /// fee (`performanceFeeBps` of it, rounded down) is paid to the leader; the rest leaves the net asset value and is
     /// claimable by the holders at the previous block. The mark then becomes the net asset value per share left (it
     /// only moves up): a gain the base holding could not pay is no longer profit. Reverts
@@ -282,7 +309,8 @@ interface IMultiAgentCoordinator {
     function claim(uint256 distributionId) external returns (uint256 amount);
 
     /// @notice Leaves with the rounded-down pro-rata share of every asset; a token whose transfer fails is kept
-    /// claimable via {withdrawStuck}. Open at any time, paused or not.
+    /// claimable via {withdrawStuck}. Open at any time, paused or not, except to a yes-voter while the proposal it
+    /// voted for can still execute (`SharesLockedByVote`).
     /// @dev Pro rata: ⌊shares·holding/(totalShares + VIRTUAL_SHARES)⌋ of each asset (tokens set aside for
     /// distributions are not holdings). Each exit transfer is a low-level call with at most `EXIT_TRANSFER_GAS`:
     /// a token that reverts, returns false or burns the gas is credited to `stuckOf(member, token)` instead. Needs
@@ -312,6 +340,9 @@ interface IMultiAgentCoordinator {
 
     /// @notice Gas forwarded to each exit transfer of a ragequit.
     function EXIT_TRANSFER_GAS() external view returns (uint256);
+
+    /// @notice How long a passed proposal can be executed after its grace period ends (seconds) before it expires.
+    function EXECUTION_PERIOD() external view returns (uint256);
 
     function consortiumCount() external view returns (uint256);
 

@@ -15,6 +15,8 @@ library ConsortiumMath {
     uint256 internal constant VIRTUAL_ASSETS = 1;
     uint256 internal constant BPS = 10_000;
     uint256 internal constant WAD = 1e18;
+    /// @dev {pricePerShare} of an empty consortium: the virtual asset over the virtual shares.
+    uint256 internal constant FIRST_PRICE_PER_SHARE = WAD * VIRTUAL_ASSETS / VIRTUAL_SHARES;
 
     /// @dev Shares for a contribution of `amount` at net asset value `nav` with `supply` shares, rounded down.
     function sharesFor(uint256 amount, uint256 supply, uint256 nav) internal pure returns (uint256) {
@@ -39,6 +41,22 @@ library ConsortiumMath {
         returns (uint256)
     {
         return Math.min(Math.mulDiv(price - mark, supply, WAD), available);
+    }
+
+    /// @dev An asset's value between its oracle value `oracleValue` and its spot value (`amount` at the pool's
+    /// reserves `reserveBase` / `reserveAsset`, no fee): the larger of the two with `higher` (the spot rounded up),
+    /// else the smaller (the spot rounded down). Both roundings favour the members against the caller.
+    function bound(
+        uint256 oracleValue,
+        uint256 amount,
+        uint256 reserveBase,
+        uint256 reserveAsset,
+        bool higher
+    ) internal pure returns (uint256) {
+        if (higher) {
+            return Math.max(oracleValue, Math.mulDiv(amount, reserveBase, reserveAsset, Math.Rounding.Ceil));
+        }
+        return Math.min(oracleValue, Math.mulDiv(amount, reserveBase, reserveAsset));
     }
 
     /// @dev `oracleOut` less `lossBps`, rounded up: the least a trade may deliver.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {MultiAgentCoordinator} from "../../src/coordination/MultiAgentCoordinator.sol";
 import {IMultiAgentCoordinator} from "../../src/interfaces/IMultiAgentCoordinator.sol";
@@ -235,6 +236,26 @@ abstract contract CoordinatorTestBase is AMMTestBase {
 
     function _nav(uint256 id) internal view returns (uint256 total) {
         (total,) = coordinator.netAssetValue(id);
+    }
+
+    /// @dev The net asset value a contribution is priced at, computed here from the oracle and the reserves: each
+    /// asset at the higher of its time-weighted value and its spot value (rounded up). `lower`: the smaller of the
+    /// two (spot rounded down), the value a profit distribution counts.
+    function _boundedNav(uint256 id, bool lower) internal view returns (uint256 total) {
+        IMultiAgentCoordinator.ConsortiumView memory v = coordinator.getConsortium(id);
+        total = v.holdings[0];
+        for (uint256 i = 1; i < v.assets.length; ++i) {
+            uint256 held = v.holdings[i];
+            if (held == 0) continue;
+            (, uint256 poolId) = amm.poolIdOf(v.assets[i], address(base));
+            (uint256 twapValue,) = oracle.consult(poolId, v.assets[i], held);
+            (uint112 r0, uint112 r1,) = amm.getReserves(poolId);
+            (uint256 assetReserve, uint256 baseReserve) = v.assets[i] < address(base) ? (r0, r1) : (r1, r0);
+            uint256 spotValue = Math.mulDiv(
+                held, baseReserve, assetReserve, lower ? Math.Rounding.Floor : Math.Rounding.Ceil
+            );
+            total += lower ? Math.min(twapValue, spotValue) : Math.max(twapValue, spotValue);
+        }
     }
 
     function _totalShares(uint256 id) internal view returns (uint256) {

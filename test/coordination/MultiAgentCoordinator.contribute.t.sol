@@ -34,10 +34,14 @@ contract MultiAgentCoordinatorContributeTest is CoordinatorTestBase {
         uint256 nav = _nav(cid);
         // the trades' fees and price impact make the net asset value fall a little below 1 000
         assertLt(nav, 1_000e18);
+        // the entry prices each asset at the higher of the oracle and the spot: the consortium's own buys left both
+        // spots above the oracle
+        uint256 entryNav = _boundedNav(cid, false);
+        assertGt(entryNav, nav);
         uint256 amount = 333e18 + 7;
-        uint256 expected = Math.mulDiv(amount, supply + VIRTUAL_SHARES, nav + 1);
+        uint256 expected = Math.mulDiv(amount, supply + VIRTUAL_SHARES, entryNav + 1);
         vm.expectEmit(address(coordinator));
-        emit IMultiAgentCoordinator.Contributed(cid, bob, amount, expected, nav);
+        emit IMultiAgentCoordinator.Contributed(cid, bob, amount, expected, entryNav);
         uint256 shares = _contribute(bob, cid, amount);
         assertEq(shares, expected);
         assertEq(_totalShares(cid), supply + shares);

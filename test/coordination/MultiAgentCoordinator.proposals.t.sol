@@ -144,9 +144,13 @@ contract MultiAgentCoordinatorProposalsTest is CoordinatorTestBase {
         vm.prank(dave);
         vm.expectRevert(abi.encodeWithSelector(IMultiAgentCoordinator.NoVotingPower.selector, id, dave));
         coordinator.vote(id, true);
-        // carol still votes with what she held at the snapshot
-        _vote(carol, id, true);
-        assertEq(coordinator.getProposal(id).yesVotes, carolShares);
+        // carol's yes would count only what she still holds: nothing
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(IMultiAgentCoordinator.NoVotingPower.selector, id, carol));
+        coordinator.vote(id, true);
+        // she still votes no with what she held at the snapshot
+        _vote(carol, id, false);
+        assertEq(coordinator.getProposal(id).noVotes, carolShares);
     }
 
     function test_vote_revertsWhenClosedOrUnknown() public {
@@ -176,6 +180,20 @@ contract MultiAgentCoordinatorProposalsTest is CoordinatorTestBase {
         _assertState(id, IMultiAgentCoordinator.ProposalState.Ready);
         coordinator.execute(id);
         _assertState(id, IMultiAgentCoordinator.ProposalState.Executed);
+    }
+
+    /// @dev A passed proposal nobody executes expires EXECUTION_PERIOD after its grace period: it can no longer run
+    /// (and its yes-voters' shares are free again).
+    function test_state_readyExpiresAfterTheExecutionPeriod() public {
+        uint256 id = _propose(alice, cid, SET_LEADER, abi.encode(dave));
+        _vote(carol, id, true);
+        _advance(VOTING_PERIOD + GRACE_PERIOD);
+        vm.warp(block.timestamp + coordinator.EXECUTION_PERIOD() - 1);
+        _assertState(id, IMultiAgentCoordinator.ProposalState.Ready);
+        vm.warp(block.timestamp + 1);
+        _assertState(id, IMultiAgentCoordinator.ProposalState.Expired);
+        _expectNotReady(id, IMultiAgentCoordinator.ProposalState.Expired);
+        _ragequit(carol, cid, carolShares);
     }
 
     function test_state_defeatedWithoutQuorum() public {
@@ -343,9 +361,13 @@ contract MultiAgentCoordinatorProposalsTest is CoordinatorTestBase {
     }
 
     function test_execute_tradeRevertsWhenHoldingsShrankAndWhilePaused() public {
-        uint256 id = _passToReady(alice, TRADE, _tradeData(gpuPool, address(base), 50_000e18, 0));
-        // carol leaves during the grace period: 30 000 base go with her
+        uint256 id = _propose(alice, cid, TRADE, _tradeData(gpuPool, address(base), 50_000e18, 0));
+        _vote(alice, id, true);
+        _vote(bob, id, true);
+        _advance(VOTING_PERIOD);
+        // carol, who did not vote for it, leaves during the grace period: 30 000 base go with her
         _ragequit(carol, cid, carolShares);
+        _advance(GRACE_PERIOD);
         uint256 held = _holding(cid, address(base));
         vm.expectRevert(
             abi.encodeWithSelector(

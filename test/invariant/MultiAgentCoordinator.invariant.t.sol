@@ -14,7 +14,8 @@ import {MultiAgentCoordinatorHandler} from "./MultiAgentCoordinatorHandler.sol";
 /// @notice Invariants of the coordinator under random sequences of contributions, share transfers, ragequits
 /// (partial, full, above the balance, while paused), leader trades (single and two hops, sandwiched either way,
 /// and attempts outside the mandate), Trade proposals beyond the mandate voted and executed, profit distributions
-/// and claims, a token that starts and stops refusing transfers, stuck withdrawals, price moves and time. Runs ×
+/// and claims, a token that starts and stops refusing transfers, stuck withdrawals, price moves and time, and
+/// contribute→ragequit round trips after a spot move the oracle has not followed (their assets sold at once). Runs ×
 /// depth come from foundry.toml ([invariant]: 256 × 50).
 contract MultiAgentCoordinatorInvariantTest is StdInvariant, CoordinatorTestBase {
     MultiAgentCoordinatorHandler internal handler;
@@ -57,7 +58,7 @@ contract MultiAgentCoordinatorInvariantTest is StdInvariant, CoordinatorTestBase
             handler.contribute(i, 1, 5_000e18 * (i + 1));
         }
 
-        bytes4[] memory selectors = new bytes4[](15);
+        bytes4[] memory selectors = new bytes4[](16);
         selectors[0] = handler.contribute.selector;
         selectors[1] = handler.transferShares.selector;
         selectors[2] = handler.ragequit.selector;
@@ -73,6 +74,7 @@ contract MultiAgentCoordinatorInvariantTest is StdInvariant, CoordinatorTestBase
         selectors[12] = handler.setRevMode.selector;
         selectors[13] = handler.pausedExit.selector;
         selectors[14] = handler.warp.selector;
+        selectors[15] = handler.roundTrip.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -86,6 +88,20 @@ contract MultiAgentCoordinatorInvariantTest is StdInvariant, CoordinatorTestBase
         _checkSharesAddUpAndCoverTheAssets();
         _checkLeaderWithinTheMandate();
         _checkClaimsWithinDistributions();
+        _checkRoundTripsNeverProfit();
+        _checkExecutionsCarriedByHeldShares();
+    }
+
+    /// @dev Issue 12 item 2: no contribute→ragequit round trip returned more base than it put in, the assets it took
+    /// out sold through the AMM at once (spot, after its own sale), whatever the spot did against the oracle.
+    function _checkRoundTripsNeverProfit() internal view {
+        assertEq(handler.ghostProfitableRoundTrips(), 0, "a round trip profited at spot");
+    }
+
+    /// @dev Issue 12 item 3: every executed proposal passed on yes votes whose shares their voters still held at
+    /// execution (their sum is its yes count, above its no count).
+    function _checkExecutionsCarriedByHeldShares() internal view {
+        assertEq(handler.ghostExecutedUnbacked(), 0, "a proposal executed on shares that had left");
     }
 
     /// @dev The coordinator's balance of each token is at least — and, nothing being donated here, exactly — the

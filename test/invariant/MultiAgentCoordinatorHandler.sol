@@ -86,6 +86,18 @@ contract MultiAgentCoordinatorHandler is Test {
     mapping(address token => uint256) public ghostStuck;
     uint256[] public distributionIds;
     uint256[] internal proposalIds;
+    /// @notice Each member's yes votes per consortium (proposal ids), and each yes vote's weight.
+    mapping(uint256 id => mapping(address actor => uint256[])) internal yesVoted;
+    mapping(uint256 proposalId => address[]) internal yesVoters;
+    mapping(uint256 proposalId => mapping(address voter => uint256)) internal yesWeight;
+    /// @notice Contribute→ragequit round trips made, and those that returned more than they cost (base, the assets
+    /// taken out sold through the AMM at once: spot, after the sale).
+    uint256 public ghostRoundTrips;
+    uint256 public ghostProfitableRoundTrips;
+    /// @notice Proposals executed, and those executed on yes votes whose shares had left their voters.
+    uint256 public ghostExecuted;
+    uint256 public ghostExecutedUnbacked;
+    mapping(address token => uint256) internal balanceBefore;
 
     bool public broken;
     string public firstFailure;
@@ -130,12 +142,14 @@ contract MultiAgentCoordinatorHandler is Test {
         (uint256 nav,) = coordinator.netAssetValue(id);
         uint256 supply = _supply(id);
         uint256 priceBefore = _price(nav, supply);
+        uint256 entryNav = _entryNav(id);
 
         vm.prank(actor);
         try coordinator.contribute(id, amount) returns (uint256 shares) {
+            // each asset at the higher of the oracle and the spot
             _check(
-                shares == Math.mulDiv(amount, supply + VIRTUAL_SHARES, nav + 1),
-                "contribute: shares off the NAV"
+                shares == Math.mulDiv(amount, supply + VIRTUAL_SHARES, entryNav + 1),
+                "contribute: shares off the entry NAV"
             );
             ghostHolding[id][base] += amount;
             (uint256 navAfter,) = coordinator.netAssetValue(id);
@@ -158,7 +172,13 @@ contract MultiAgentCoordinatorHandler is Test {
         amount = _bound(amount, 1, held);
         uint256 toBefore = coordinator.sharesOf(id, to);
         vm.prank(from);
-        coordinator.transferShares(id, to, amount);
+        try coordinator.transferShares(id, to, amount) {
+            _check(!_mustBeLocked(id, from), "transfer: a yes-voter moved shares its proposal still counts");
+        } catch (bytes memory reason) {
+            _expect(reason, IMultiAgentCoordinator.SharesLockedByVote.selector, "transferShares");
+            _check(!_mustBeFree(id, from), "transfer: a member with no pending yes vote was locked");
+            return;
+        }
         if (to != from) {
             _check(coordinator.sharesOf(id, from) == held - amount, "transfer: from");
             _check(coordinator.sharesOf(id, to) == toBefore + amount, "transfer: to");
@@ -187,13 +207,17 @@ contract MultiAgentCoordinatorHandler is Test {
         try coordinator.ragequit(id, held + 1) {
             _check(false, "ragequit above the balance succeeded");
         } catch (bytes memory reason) {
+            // a yes-voter's lock is checked first
+            bool locked = bytes4(reason) == IMultiAgentCoordinator.SharesLockedByVote.selector;
+            _check(!locked || !_mustBeFree(id, actor), "ragequit above the balance: a free member was locked");
             _check(
-                keccak256(reason)
-                    == keccak256(
-                        abi.encodeWithSelector(
-                            IMultiAgentCoordinator.InsufficientShares.selector, held, held + 1
-                        )
-                    ),
+                locked
+                    || keccak256(reason)
+                        == keccak256(
+                            abi.encodeWithSelector(
+                                IMultiAgentCoordinator.InsufficientShares.selector, held, held + 1
+                            )
+                        ),
                 "ragequit above the balance: wrong error"
             );
         }
@@ -290,7 +314,7 @@ contract MultiAgentCoordinatorHandler is Test {
     // ─── Proposals ────────────────────────────────────────────────────────────────────────────
 
     /// @dev A member proposes a Trade (base into gpu, up to 30 % of the net asset value: beyond the leader's
-    /// mandate), everyone with shares at the snapshot votes yes.
+    /// mandate); everyone with shares at the snapshot votes yes, no or not at all (two bits of the seed each).
     function proposeTrade(uint256 actorSeed, uint256 idSeed, uint256 amount) external tick(actorSeed) {
         uint256 id = ids[idSeed % 2];
         address proposer = _snapshotHolder(id, actorSeed);
@@ -302,9 +326,24 @@ contract MultiAgentCoordinatorHandler is Test {
         vm.prank(proposer);
         uint256 proposalId = coordinator.propose(id, IMultiAgentCoordinator.ProposalKind.Trade, data);
         for (uint256 i; i < ACTORS; ++i) {
-            if (coordinator.sharesAt(id, actors[i], block.number - 1) == 0) continue;
-            vm.prank(actors[i]);
-            coordinator.vote(proposalId, true);
+            address voter = actors[i];
+            uint256 choice = (actorSeed >> (8 + 2 * i)) % 4;
+            if (choice == 3) continue;
+            // yes weighs what the voter still holds, at most its snapshot balance
+            uint256 weight = coordinator.sharesAt(id, voter, block.number - 1);
+            if (choice != 2) weight = Math.min(weight, coordinator.sharesOf(id, voter));
+            vm.prank(voter);
+            try coordinator.vote(proposalId, choice != 2) {
+                _check(weight != 0, "vote: counted without voting power");
+                if (choice != 2) {
+                    yesVoted[id][voter].push(proposalId);
+                    yesVoters[proposalId].push(voter);
+                    yesWeight[proposalId][voter] = weight;
+                }
+            } catch (bytes memory reason) {
+                _check(weight == 0, "vote refused with voting power");
+                _expect(reason, IMultiAgentCoordinator.NoVotingPower.selector, "vote");
+            }
         }
         proposalIds.push(proposalId);
         ++calls["proposeTrade"];
@@ -325,6 +364,7 @@ contract MultiAgentCoordinatorHandler is Test {
         uint256 outBefore = _holdingOf(id, tokenOut);
         uint256 lossBefore = coordinator.getConsortium(id).lossUsedBps;
         try coordinator.execute(proposalId) {
+            _checkYesVotesStillHeld(id, proposalId, p);
             uint256 out = _holdingOf(id, tokenOut) - outBefore;
             _check(
                 out >= Math.mulDiv(oracleOut, 9_000, BPS, Math.Rounding.Ceil),
@@ -454,6 +494,54 @@ contract MultiAgentCoordinatorHandler is Test {
         ++calls["warp"];
     }
 
+    /// @dev A real move of a pool's spot (up to ~10 %, either way) that the oracle has not followed yet; a member
+    /// then contributes (up to 2 M base, borrowed), ragequits the new shares at once and sells every asset taken out
+    /// through the AMM: it must end with at most the base it put in. Then lp takes its move back, so that the
+    /// oracle's band is never crossed by accumulated moves.
+    function roundTrip(uint256 actorSeed, uint256 poolSeed, uint256 amount, uint256 moveBps, bool up)
+        external
+        tick(actorSeed)
+    {
+        uint256 id = ids[poolSeed % 2];
+        // the refusing token's exit would be a stuck credit, not something sold: no round trip while it refuses
+        if (id == ids[1] && _revRefuses()) return;
+        uint256 poolId = id == ids[0] ? pools[poolSeed / 2 % 2] : pools[(poolSeed / 2 % 2) * 2];
+        address asset = _otherToken(poolId);
+        (uint112 r0, uint112 r1,) = amm.getReserves(poolId);
+        // the spot moves by about (1 + in/reserve)^2
+        uint256 moveIn = (asset < base ? r1 : r0) * _bound(moveBps, 0, 1_000) / 20_000;
+        balanceBefore[address(0)] = IERC20(base).balanceOf(lp);
+        balanceBefore[address(1)] = IERC20(asset).balanceOf(lp);
+        if (moveIn != 0) _move(poolId, moveIn, up);
+        _roundTrip(id, actors[actorSeed % 3], _bound(amount, 1e12, 2_000_000e18));
+        _undoMove(poolId, asset, balanceBefore[address(0)], balanceBefore[address(1)]);
+    }
+
+    function _roundTrip(uint256 id, address actor, uint256 amount) internal {
+        uint256 before = IERC20(base).balanceOf(actor);
+        uint256 supply = _supply(id);
+        uint256 entryNav = _entryNav(id);
+        vm.prank(actor);
+        try coordinator.contribute(id, amount) returns (uint256 shares) {
+            _check(shares == Math.mulDiv(amount, supply + VIRTUAL_SHARES, entryNav + 1), "round trip: shares");
+            ghostHolding[id][base] += amount;
+            uint256 held = coordinator.sharesOf(id, actor);
+            _rememberBalances(id, actor);
+            _ragequitAndCheck(id, actor, shares);
+            // locked by a yes vote, the contribution simply stays; else everything taken out is sold at once
+            if (coordinator.sharesOf(id, actor) == held) return;
+            _sellReceived(id, actor);
+            ++ghostRoundTrips;
+            if (IERC20(base).balanceOf(actor) > before) {
+                ++ghostProfitableRoundTrips;
+                _check(false, "round trip: returned more than was put in, sold at spot");
+            }
+            ++calls["roundTrip"];
+        } catch (bytes memory reason) {
+            _expect(reason, IMultiAgentCoordinator.ZeroShares.selector, "round trip: contribute");
+        }
+    }
+
     // ─── Views for the invariants ─────────────────────────────────────────────────────────────
 
     function consortiumIds() external view returns (uint256[2] memory) {
@@ -474,6 +562,105 @@ contract MultiAgentCoordinatorHandler is Test {
 
     // ─── Internal ─────────────────────────────────────────────────────────────────────────────
 
+    /// @dev The net asset value a contribution pays, computed from the oracle and the reserves: each held asset at
+    /// the higher of its time-weighted and its spot value (rounded up).
+    function _entryNav(uint256 id) internal view returns (uint256 total) {
+        IMultiAgentCoordinator.ConsortiumView memory v = coordinator.getConsortium(id);
+        total = v.holdings[0];
+        for (uint256 i = 1; i < v.assets.length; ++i) {
+            uint256 held = v.holdings[i];
+            if (held == 0) continue;
+            (, uint256 poolId) = amm.poolIdOf(v.assets[i], base);
+            (uint256 twapValue,) = oracle.consult(poolId, v.assets[i], held);
+            (uint112 r0, uint112 r1,) = amm.getReserves(poolId);
+            (uint256 assetReserve, uint256 baseReserve) = v.assets[i] < base ? (r0, r1) : (r1, r0);
+            total += Math.max(twapValue, Math.mulDiv(held, baseReserve, assetReserve, Math.Rounding.Ceil));
+        }
+    }
+
+    /// @dev Remembers the actor's balance of each of the consortium's non-base assets, for {_sellReceived}.
+    function _rememberBalances(uint256 id, address actor) internal {
+        IMultiAgentCoordinator.ConsortiumView memory v = coordinator.getConsortium(id);
+        for (uint256 i = 1; i < v.assets.length; ++i) {
+            balanceBefore[v.assets[i]] = IERC20(v.assets[i]).balanceOf(actor);
+        }
+    }
+
+    /// @dev Sells, through each asset's pool with base, whatever the actor received of it since {_rememberBalances}.
+    function _sellReceived(uint256 id, address actor) internal {
+        IMultiAgentCoordinator.ConsortiumView memory v = coordinator.getConsortium(id);
+        for (uint256 i = 1; i < v.assets.length; ++i) {
+            address token = v.assets[i];
+            uint256 received = IERC20(token).balanceOf(actor) - balanceBefore[token];
+            if (received == 0) continue;
+            (, uint256 poolId) = amm.poolIdOf(token, base);
+            if (amm.getAmountOut(poolId, token, received) == 0) continue;
+            vm.prank(actor);
+            amm.swapExactInputSingle(poolId, token, received, 0, actor, block.timestamp);
+        }
+    }
+
+    /// @dev lp trades back what its move took in (base for the asset, or the asset for base), so that the spot
+    /// returns near where it was.
+    function _undoMove(uint256 poolId, address asset, uint256 lpBase, uint256 lpAsset) internal {
+        uint256 baseNow = IERC20(base).balanceOf(lp);
+        uint256 assetNow = IERC20(asset).balanceOf(lp);
+        vm.startPrank(lp);
+        if (assetNow > lpAsset && baseNow < lpBase) {
+            try amm.swapExactInputSingle(poolId, asset, assetNow - lpAsset, 0, lp, block.timestamp) {}
+                catch {}
+        } else if (baseNow > lpBase && assetNow < lpAsset) {
+            try amm.swapExactInputSingle(poolId, base, baseNow - lpBase, 0, lp, block.timestamp) {} catch {}
+        }
+        vm.stopPrank();
+    }
+
+    /// @dev An executed proposal's yes votes are all still held by their voters, and they alone carry it.
+    function _checkYesVotesStillHeld(
+        uint256 id,
+        uint256 proposalId,
+        IMultiAgentCoordinator.ProposalView memory p
+    ) internal {
+        address[] storage voters = yesVoters[proposalId];
+        uint256 held;
+        for (uint256 i; i < voters.length; ++i) {
+            held += Math.min(yesWeight[proposalId][voters[i]], coordinator.sharesOf(id, voters[i]));
+        }
+        ++ghostExecuted;
+        if (held != p.yesVotes || held <= p.noVotes) {
+            ++ghostExecutedUnbacked;
+            _check(false, "executed on yes votes whose shares had left");
+        }
+    }
+
+    /// @dev Whether one of the actor's yes votes in this consortium is on a proposal that can still execute.
+    function _mustBeLocked(uint256 id, address actor) internal view returns (bool) {
+        uint256[] storage voted = yesVoted[id][actor];
+        for (uint256 i; i < voted.length; ++i) {
+            IMultiAgentCoordinator.ProposalState state = coordinator.getProposal(voted[i]).state;
+            if (
+                state == IMultiAgentCoordinator.ProposalState.Active
+                    || state == IMultiAgentCoordinator.ProposalState.Grace
+                    || state == IMultiAgentCoordinator.ProposalState.Ready
+            ) return true;
+        }
+        return false;
+    }
+
+    /// @dev Whether the actor must be free: none of its yes votes pending, and past every one's expiry but the
+    /// newest's (earlier ones lock until their expiry once a newer yes vote replaced them while pending).
+    function _mustBeFree(uint256 id, address actor) internal view returns (bool) {
+        if (_mustBeLocked(id, actor)) return false;
+        uint256[] storage voted = yesVoted[id][actor];
+        uint256 n = voted.length;
+        if (n < 2) return true;
+        uint256 expiryPeriod = coordinator.EXECUTION_PERIOD();
+        for (uint256 i; i + 1 < n; ++i) {
+            if (block.timestamp < coordinator.getProposal(voted[i]).graceEnd + expiryPeriod) return false;
+        }
+        return true;
+    }
+
     function _ragequitAndCheck(uint256 id, address actor, uint256 shares) internal {
         IMultiAgentCoordinator.ConsortiumView memory v = coordinator.getConsortium(id);
         uint256 n = v.assets.length;
@@ -484,7 +671,16 @@ contract MultiAgentCoordinatorHandler is Test {
             stuck[i] = coordinator.stuckOf(actor, v.assets[i]);
         }
         vm.prank(actor);
-        uint256[] memory amounts = coordinator.ragequit(id, shares);
+        uint256[] memory amounts;
+        try coordinator.ragequit(id, shares) returns (uint256[] memory paid) {
+            amounts = paid;
+            _check(!_mustBeLocked(id, actor), "ragequit: a yes-voter left while its proposal could execute");
+        } catch (bytes memory reason) {
+            _expect(reason, IMultiAgentCoordinator.SharesLockedByVote.selector, "ragequit");
+            _check(!_mustBeFree(id, actor), "ragequit: a member with no pending yes vote was locked");
+            ++calls["ragequitLocked"];
+            return;
+        }
 
         IMultiAgentCoordinator.ConsortiumView memory after_ = coordinator.getConsortium(id);
         for (uint256 i; i < n; ++i) {
