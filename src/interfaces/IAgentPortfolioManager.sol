@@ -14,9 +14,9 @@ pragma solidity ^0.8.24;
 /// earlier in the block is refused, {PoolTradedThisBlock}). The average resists
 /// manipulation, the pre-block spot price carries a trend the average lags: a trade must fill within its loss limit
 /// of both, so a sandwich inside the block is impossible and one across blocks is held to the average. Loss of a
-/// trade = the larger of (value in − value out) at either set of prices. The rolling budget is a leaky bucket (as Enzyme's cumulative
-/// slippage policy): each trade adds its loss in parts per million of the portfolio's value, the bucket drains
-/// linearly by `lossBudgetPpm` per `lossWindow`, and a trade that would overflow it is refused.
+/// trade = the larger of (value in − value out) at either set of prices. The rolling budget is a leaky bucket (as
+/// Enzyme's cumulative slippage policy): each trade adds its loss in parts per million of the portfolio's value, the
+/// bucket drains linearly by `lossBudgetPpm` per `lossWindow`, and a trade that would overflow it is refused.
 interface IAgentPortfolioManager {
     struct RiskLimits {
         // largest |current − target| weight, in bps, before anyone may rebalance
@@ -208,14 +208,16 @@ interface IAgentPortfolioManager {
     function currentWeights(uint256 portfolioId) external view returns (uint16[] memory weightsBps);
 
     /// @notice Whether {rebalancePortfolio} would trade now, and the largest drift: the drift is beyond the band, the
-    /// contract is not paused, no pool of the trade has traded in this block, and the AMM's quote of the chunk meets
-    /// the reference minimum and fits the loss budget.
+    /// contract is not paused, and the AMM's quote of the chunk meets the reference minimum and fits the loss budget.
+    /// Answered for the next block (a keeper's transaction lands there): a pool traded in this block is priced at its
+    /// reserves now, that block's pre-block reserves unless someone trades first ({PoolTradedThisBlock} then).
     /// Never reverts on an oracle that cannot price (returns `(false, 0)`): keepers poll it.
     function needsRebalance(uint256 portfolioId) external view returns (bool due, uint256 maxDriftBps);
 
     /// @notice Whether {triggerStop} would fire for `asset` now: an order is set, its condition holds on the
-    /// time-weighted price, the contract is not paused, the pool has not traded in this block, and the sale (quoted on
-    /// the AMM) meets the reference minimum and fits the loss budget. False, not a revert, when the oracle cannot price, and for the base token.
+    /// time-weighted price, the contract is not paused, and the sale (quoted on the AMM) meets the reference minimum
+    /// and fits the loss budget, answered for the next block as {needsRebalance} is. False, not a revert, when the
+    /// oracle cannot price, and for the base token.
     function stopTriggerable(uint256 portfolioId, address asset) external view returns (bool);
 
     /// @notice Risk score: the portfolio's annualized volatility, in bps, if its assets moved independently —

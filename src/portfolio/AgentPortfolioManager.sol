@@ -24,10 +24,11 @@ import {PortfolioMath} from "../libraries/PortfolioMath.sol";
 /// A trade's minimum output is set here, never by the caller, against a reference that resists a sandwich and sees
 /// a trend: the better of the output at the time-weighted price and the output at the pools' spot prices as they
 /// stood before the block (noted at the manager's first trade of a pool in a block; a trade refuses to run after
-/// someone else's trade of its pools earlier in the same block, so that spot price cannot be a front-run's). The time-weighted price cannot be moved inside a block and the pre-block spot
-/// price carries the trend the average lags: a same-block sandwich is refused outright, and a trade fills at most
-/// its loss limit below both. Its loss — against whichever reference it fell further short of — goes to a
-/// leaky-bucket budget, so repeated small losses are bounded too.
+/// someone else's trade of its pools earlier in the same block, so that spot price cannot be a front-run's). The
+/// time-weighted price cannot be moved inside a block and the pre-block spot price carries the trend the average
+/// lags: a same-block sandwich is refused outright, and a trade fills at most its loss limit below both. Its loss —
+/// against whichever reference it fell further short of — goes to a leaky-bucket budget, so repeated small losses
+/// are bounded too.
 contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -103,7 +104,8 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
 
     /// @notice The AMM every portfolio trades on.
     IAIServiceAMM public immutable amm;
-    /// @notice The time-weighted prices every valuation, minimum output and loss is computed from.
+    /// @notice The time-weighted prices every valuation is computed from (and, with the pre-block spot prices, every
+    /// minimum output and loss).
     IComputePriceOracle public immutable oracle;
 
     mapping(uint256 portfolioId => Portfolio) internal _portfolios;
@@ -474,8 +476,9 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
     }
 
     /// @dev What a trade is worth at the oracle and at the pre-block spot prices, and the least it may return: its
-    /// loss limit below the better of the two. `tolerant` (the keepers' polling views) turns a pool that cannot
-    /// give a pre-block spot price into `ok == false` instead of a revert.
+    /// loss limit below the better of the two. `tolerant` (the keepers' polling views) turns a pool without liquidity
+    /// into `ok == false` instead of a revert, and prices a pool traded in this block at its reserves now (the next
+    /// block's pre-block reserves, unless someone trades first).
     function _fill(
         Portfolio storage p,
         Book memory book,
@@ -526,10 +529,9 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
         PreBlockReserves memory noted = _preBlock[poolId];
         uint256 reserve0 = noted.reserve0;
         uint256 reserve1 = noted.reserve1;
+        // (a polling view answers for the next block, whose pre-block reserves these are unless someone trades first)
         if (noted.timestamp != uint32(block.timestamp)) {
-            uint32 updatedAt;
-            (reserve0, reserve1, updatedAt) = _reservesIfUntouched(poolId, tolerant);
-            if (updatedAt == uint32(block.timestamp)) return (0, false);
+            (reserve0, reserve1,) = _reservesIfUntouched(poolId, tolerant);
         }
         // the asset is token0 when its address sorts below the base token's
         (uint256 reserveAsset, uint256 reserveBase) =
@@ -541,8 +543,8 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
         return ((reserveBase << 112) / reserveAsset, true);
     }
 
-    /// @dev A pool's reserves, refused ({PoolTradedThisBlock}; `tolerant`: returned with `updatedAt` = now) when they
-    /// have changed in this block.
+    /// @dev A pool's reserves, refused ({PoolTradedThisBlock}) when they have changed in this block, unless
+    /// `tolerant` (the polling views, which answer for the next block).
     function _reservesIfUntouched(uint256 poolId, bool tolerant)
         internal
         view
@@ -658,9 +660,8 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
         }
     }
 
-    /// @dev Whether {_trade} would go through now: no pool of the trade has traded in this block, the AMM's quote
-    /// meets the reference's minimum output and its loss fits the budget. For the keepers' polling views; any failure
-    /// to quote is a no.
+    /// @dev Whether {_trade} would go through first in the next block: the AMM's quote meets the reference's minimum
+    /// output and its loss fits the budget. For the keepers' polling views; any failure to quote is a no.
     function _wouldTrade(
         Portfolio storage p,
         Book memory book,

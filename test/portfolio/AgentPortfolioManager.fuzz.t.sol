@@ -134,8 +134,11 @@ contract AgentPortfolioManagerFuzzTest is PortfolioTestBase {
             assertGt(c.driftBefore, limits.driftBandBps);
             _checkRebalance(c, amountIn, amountOut);
         } catch (bytes memory reason) {
-            assertFalse(c.predicted, "needsRebalance said yes, the rebalance reverted");
             bytes4 selector = bytes4(reason);
+            // the view answers for the next block: a pool moved in this block refuses the trade now, not then
+            if (selector != IAgentPortfolioManager.PoolTradedThisBlock.selector) {
+                assertFalse(c.predicted, "needsRebalance said yes, the rebalance reverted");
+            }
             if (selector == IAgentPortfolioManager.WithinDriftBand.selector) {
                 assertLe(c.driftBefore, limits.driftBandBps);
             } else {
