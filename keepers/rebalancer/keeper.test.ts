@@ -790,6 +790,28 @@ describe("rebalancer", () => {
     ]);
     expect(rows({ portfolioId: String(P[0]) }).at(-1)!.minedBlock).toBe(Number(resumed!.minedBlock) + 1);
   });
+
+  it("sees the need in a block where the portfolio's pool traded, and rebalances in the next", async () => {
+    // P3 due again (AITBC → LLMT), and a small LLMT trade in the block the keeper reads: the manager refuses a trade
+    // after someone else's trade of its pool in the same block (PoolTradedThisBlock, which the keeper retries in the
+    // next block without backing off), but its views answer for the next block, where the keeper's write lands.
+    await withAutomine(async () => {
+      await send(sc, owner, {
+        address: manager,
+        abi: agentPortfolioManagerAbi,
+        functionName: "setTargets",
+        args: [P[3]!, [4_000, 6_000]],
+      });
+      await swap(trader, "LLMT", "AITBC", 1);
+    });
+    expect((await needsRebalance(P[3]!))[0]).toBe(true);
+    const ctx = running.ctx;
+    const tick = await runOnce(ctx);
+    await until(() => [...ctx.inFlight.values()].every((f) => broadcast.has(f.intentId)));
+    await rpc("evm_mine");
+    const mine = (await Promise.all(tick.launched)).filter((r) => r.portfolioId === P[3]);
+    expect(mine).toMatchObject([{ action: "rebalance", status: "mined", latencyBlocks: 1 }]);
+  });
 });
 
 /** A client whose node is `lag` blocks behind: its "latest" is that many blocks before the head. */
