@@ -829,9 +829,10 @@ export const portfolioSnapshot = onchainTable(
 );
 
 /**
- * One row per Traded event. `lossBps` = (oracleAmountOut − amountOut) / oracleAmountOut × 10 000 as a float,
- * negative when the trade beat the time-weighted price; `lossPpm` is the contract's charge to the loss budget
- * (parts per million of the portfolio's value, 0 for a trade that beat the oracle).
+ * One row per Traded event. `oracleAmountOut` is the trade's reference output (the larger of its outputs at the
+ * time-weighted and at the pre-block spot prices); `lossBps` = (oracleAmountOut − amountOut) / oracleAmountOut ×
+ * 10 000 as a float, negative when the trade beat both; `lossPpm` is the contract's charge to the loss budget (parts
+ * per million of the portfolio's value: the larger of its losses against the two, 0 for a trade that beat both).
  */
 export const portfolioTrade = onchainTable(
   "portfolio_trade",

@@ -219,6 +219,7 @@ describe("refusals", () => {
     expect(classifyRefusal("StopNotTriggered")).toBe("already-done");
     expect(classifyRefusal("LossBudgetExceeded")).toBe("loss-limited");
     expect(classifyRefusal("TradeLossTooHigh")).toBe("loss-limited");
+    expect(classifyRefusal("PoolTradedThisBlock")).toBe("contended");
     expect(classifyRefusal("EnforcedPause")).toBe("refused");
     expect(classifyRefusal("StaleObservation")).toBe("refused");
     expect(classifyRefusal(undefined)).toBe("refused");

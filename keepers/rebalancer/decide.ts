@@ -186,17 +186,22 @@ export function schedule(candidates: readonly Candidate[], taken: ReadonlyMap<bi
  *   first, or the price moved back. A normal outcome.
  * - `loss-limited`: the contract protects the portfolio (its loss budget is used up, or the trade would lose more
  *   than the portfolio allows against the oracle). The keeper backs off.
+ * - `contended`: a pool of the trade was traded by someone else earlier in the block the simulation ran in
+ *   (`PoolTradedThisBlock`): the contract will not price a trade against a spot price a front-run may have set.
+ *   The next block is another chance (the keeper's write first in it): no backoff.
  * - `refused`: any other revert (paused, an oracle that fails closed between the read and the send, …). The
  *   keeper backs off too: asking again every block would only repeat it.
  */
-export type RefusalKind = "already-done" | "loss-limited" | "refused";
+export type RefusalKind = "already-done" | "loss-limited" | "contended" | "refused";
 
 const alreadyDone = new Set(["WithinDriftBand", "StopNotTriggered"]);
 const lossLimited = new Set(["LossBudgetExceeded", "TradeLossTooHigh"]);
+const contended = new Set(["PoolTradedThisBlock"]);
 
 export function classifyRefusal(errorName: string | undefined): RefusalKind {
   if (errorName && alreadyDone.has(errorName)) return "already-done";
   if (errorName && lossLimited.has(errorName)) return "loss-limited";
+  if (errorName && contended.has(errorName)) return "contended";
   return "refused";
 }
 

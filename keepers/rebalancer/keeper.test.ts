@@ -212,7 +212,9 @@ async function step(
   keeperCtx: RebalancerContext = running.ctx,
   options: { mineFirst?: boolean } = {},
 ): Promise<Step> {
-  if (seconds > 0) await rpc("evm_increaseTime", [seconds]);
+  // At least a second: the block the keeper reads has its own timestamp, after the last swap's (the manager tells
+  // blocks apart by their timestamps, and anvil gives blocks mined within one wall-clock second the same one).
+  await rpc("evm_increaseTime", [Math.max(seconds, 1)]);
   if (options.mineFirst ?? true) await rpc("evm_mine");
   const out: Step = { ticks: [], actions: [] };
   for (let i = 0; i < 10; i++) {
@@ -269,7 +271,16 @@ beforeAll(async () => {
       4_000,
     ),
   );
-  P.push(await openPortfolio(["AITBC", "GPUH"], [5_000, 5_000], limits({ driftBandBps: 9_000 }), 4_000));
+  // A take-profit sells the whole holding (~3 % of the GPUH pool): room for its fee and price impact against the
+  // spot price (the contract measures a trade's loss against the pre-block spot price as well as the TWAP).
+  P.push(
+    await openPortfolio(
+      ["AITBC", "GPUH"],
+      [5_000, 5_000],
+      limits({ driftBandBps: 9_000, maxLossPerTradeBps: 500 }),
+      4_000,
+    ),
+  );
   P.push(
     await openPortfolio(
       ["AITBC", "LLMT"],
@@ -564,14 +575,18 @@ describe("rebalancer", () => {
     expect((await needsRebalance(P[4]!))[0]).toBe(true);
     // In the next two blocks, ahead of the keeper, the spots of LLMT and GPUH fall 3 and 5 % (their time-weighted prices
     // hardly move): the sales would now lose more than either portfolio allows. The keeper reads the block before
-    // them (its node lags two blocks).
+    // them (its node lags two blocks; three with the empty block below).
     await withAutomine(() => swap(trader, "LLMT", "LLMT", 3_000));
     await withAutomine(() => swap(trader, "GPUH", "GPUH", 850));
+    // and an empty block after them (a trade simulated in the swaps' own block would be refused for the swap,
+    // PoolTradedThisBlock): the keeper's node lags three blocks
+    await rpc("evm_increaseTime", [1]);
+    await rpc("evm_mine");
     const head = await chain.client.getBlockNumber();
     expect((await needsRebalance(P[3]!, head))[0]).toBe(false);
     expect((await needsRebalance(P[4]!, head))[0]).toBe(false);
     const ctx = running.ctx;
-    const lagging = laggingClient(chain.client, 2n);
+    const lagging = laggingClient(chain.client, 3n);
     const saved = { publicClient: ctx.publicClient, book: ctx.book };
     Object.assign(ctx, {
       publicClient: lagging,
@@ -582,7 +597,7 @@ describe("rebalancer", () => {
     let tick: TickResult;
     try {
       tick = await runOnce(ctx);
-      expect(tick.blockNumber).toBe(head - 2n);
+      expect(tick.blockNumber).toBe(head - 3n);
       await until(() => [...ctx.inFlight.values()].every((f) => broadcast.has(f.intentId)));
       await rpc("evm_mine");
       refused = (await Promise.all(tick.launched))
@@ -596,7 +611,10 @@ describe("rebalancer", () => {
       [P[4], "rebalance", "loss-limited"],
     ]);
     expect(rows({ portfolioId: String(P[3]) }).at(-1)!.reason).toMatch(/TradeLossTooHigh\(\d+, 100\)/);
-    expect(rows({ portfolioId: String(P[4]) }).at(-1)!.reason).toMatch(/LossBudgetExceeded\(0, \d+, 2000\)/);
+    // (its bucket is not empty: its earlier trades were charged their loss against the pre-block spot price too)
+    expect(rows({ portfolioId: String(P[4]) }).at(-1)!.reason).toMatch(
+      /LossBudgetExceeded\(\d+, \d+, 2000\)/,
+    );
     for (const id of [P[3]!, P[4]!])
       expect(ctx.backoff.get(`portfolio:${id}`)).toBe(tick.timestamp + backoffSeconds);
     expect(await nonceOf()).toBe(nonce + tick.launched.length - 2); // only an oracle recording, if one was due
@@ -771,6 +789,28 @@ describe("rebalancer", () => {
       { portfolioId: P[0], action: "rebalance", status: "mined", resumed: false },
     ]);
     expect(rows({ portfolioId: String(P[0]) }).at(-1)!.minedBlock).toBe(Number(resumed!.minedBlock) + 1);
+  });
+
+  it("sees the need in a block where the portfolio's pool traded, and rebalances in the next", async () => {
+    // P3 due again (AITBC → LLMT), and a small LLMT trade in the block the keeper reads: the manager refuses a trade
+    // after someone else's trade of its pool in the same block (PoolTradedThisBlock, which the keeper retries in the
+    // next block without backing off), but its views answer for the next block, where the keeper's write lands.
+    await withAutomine(async () => {
+      await send(sc, owner, {
+        address: manager,
+        abi: agentPortfolioManagerAbi,
+        functionName: "setTargets",
+        args: [P[3]!, [4_000, 6_000]],
+      });
+      await swap(trader, "LLMT", "AITBC", 1);
+    });
+    expect((await needsRebalance(P[3]!))[0]).toBe(true);
+    const ctx = running.ctx;
+    const tick = await runOnce(ctx);
+    await until(() => [...ctx.inFlight.values()].every((f) => broadcast.has(f.intentId)));
+    await rpc("evm_mine");
+    const mine = (await Promise.all(tick.launched)).filter((r) => r.portfolioId === P[3]);
+    expect(mine).toMatchObject([{ action: "rebalance", status: "mined", latencyBlocks: 1 }]);
   });
 });
 

@@ -673,6 +673,13 @@ function refused(
     );
     return kind;
   }
+  if (kind === "contended") {
+    // Not a judgement on the trade: someone traded its pool first in that block. The next block tries again.
+    log.info(
+      `${what(key)}: a pool of the trade was traded earlier in the block (${revert!.name}(${revert!.args})): retrying next block`,
+    );
+    return kind;
+  }
   const until = now + ctx.settings.backoffSeconds;
   ctx.backoff.set(slot, until);
   if (kind === "loss-limited")

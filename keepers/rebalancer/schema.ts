@@ -18,6 +18,8 @@ export const actionStatuses = [
   "already-done",
   /** the contract protects the portfolio: LossBudgetExceeded or TradeLossTooHigh */
   "loss-limited",
+  /** a pool of the trade was traded earlier in the block (PoolTradedThisBlock): the next block tries again */
+  "contended",
   /** any other revert of the simulation */
   "refused",
   /** the write could not be attempted (node unreachable, …); the next block tries again */

@@ -223,14 +223,15 @@ export type PortfolioTrade = {
   transactionHash: `0x${string}`;
   amountIn: bigint;
   amountOut: bigint;
+  /** The trade's reference output: the larger of its outputs at the TWAP and at the pre-block spot prices. */
   oracleAmountOut: bigint;
-  /** (oracle value − amount out) / oracle value, in bps; negative when the trade beat the oracle. */
+  /** (reference − amount out) / reference, in bps; negative when the trade beat it. */
   lossBps: number;
 };
 
 const tradeKinds = ["Owner", "Rebalance", "StopLoss", "TakeProfit"] as const;
 
-/** Every portfolio trade since `fromBlock`, with its loss against the oracle's price. */
+/** Every portfolio trade since `fromBlock`, with its loss against its reference output. */
 export async function portfolioTrades(ctx: ScenarioContext, fromBlock: bigint): Promise<PortfolioTrade[]> {
   const logs = await ctx.publicClient.getContractEvents({
     ...portfolioManager(ctx),

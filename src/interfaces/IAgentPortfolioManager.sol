@@ -6,12 +6,17 @@ pragma solidity ^0.8.24;
 /// portfolio. A portfolio has a base token (its unit of account, asset 0) and up to 7 more assets, each valued and
 /// traded through one AMM pool against the base token. The owner sets target weights (basis points summing to
 /// 10,000), a drift band, a maximum loss per trade and a rolling loss budget; anyone may rebalance a portfolio
-/// whose drift exceeds its band, and the contract — never the caller — sets each trade's minimum output from the
-/// time-weighted oracle price.
-/// @dev Loss of a trade = (oracle value of what went in − value of what came out) / oracle value in, against the
-/// ComputePriceOracle's time-weighted price. The rolling budget is a leaky bucket (as Enzyme's cumulative
-/// slippage policy): each trade adds its loss in parts per million of the portfolio's value, the bucket drains
-/// linearly by `lossBudgetPpm` per `lossWindow`, and a trade that would overflow it is refused.
+/// whose drift exceeds its band, and the contract — never the caller — sets each trade's minimum output, from the
+/// time-weighted oracle price and the pools' spot prices before the block.
+/// @dev A trade's reference output is the larger of what its input is worth at the ComputePriceOracle's
+/// time-weighted prices and at the pools' pre-block spot prices (the reserves as no trade of the block has moved
+/// them, noted at the manager's first trade of the pool in the block: a trade whose pool someone else has traded
+/// earlier in the block is refused, {PoolTradedThisBlock}). The average resists
+/// manipulation, the pre-block spot price carries a trend the average lags: a trade must fill within its loss limit
+/// of both, so a sandwich inside the block is impossible and one across blocks is held to the average. Loss of a
+/// trade = the larger of (value in − value out) at either set of prices. The rolling budget is a leaky bucket (as
+/// Enzyme's cumulative slippage policy): each trade adds its loss in parts per million of the portfolio's value, the
+/// bucket drains linearly by `lossBudgetPpm` per `lossWindow`, and a trade that would overflow it is refused.
 interface IAgentPortfolioManager {
     struct RiskLimits {
         // largest |current − target| weight, in bps, before anyone may rebalance
@@ -70,6 +75,11 @@ interface IAgentPortfolioManager {
     error StopNotTriggered(uint256 price, uint256 stopLossPrice, uint256 takeProfitPrice);
     error TransferAmountMismatch(address token, uint256 expected, uint256 received);
     error PathNotAllowed();
+    /// @notice Pool `poolId` of the trade has already traded (or changed liquidity) in this block, at `timestamp`,
+    /// before any trade of the manager's: its spot price may be a sandwich's front-run and the price before the block
+    /// can no longer be read, so the trade is refused. Retry in a later block (the manager's own trades of a pool in a
+    /// block after its first are priced against the reserves it noted then, and are not refused).
+    error PoolTradedThisBlock(uint256 poolId, uint256 timestamp);
     /// @notice A portfolio needs at least its base token.
     error NoAssets();
     /// @notice The base token is the unit of account: it has no price against itself, so no stop order.
@@ -92,8 +102,9 @@ interface IAgentPortfolioManager {
     );
     event Deposited(uint256 indexed portfolioId, address indexed token, address indexed from, uint256 amount);
     event Withdrawn(uint256 indexed portfolioId, address indexed token, address indexed to, uint256 amount);
-    /// @notice Every trade of a portfolio. `oracleAmountOut` is what the input was worth at the time-weighted
-    /// price; `lossPpm` the portfolio-budget charge (0 for a trade that beat the oracle).
+    /// @notice Every trade of a portfolio. `oracleAmountOut` is the trade's reference output: the larger of what the
+    /// input was worth at the time-weighted prices and at the pre-block spot prices; `lossPpm` the portfolio-budget
+    /// charge, the larger of its losses against the two (0 for a trade that beat both).
     event Traded(
         uint256 indexed portfolioId,
         TradeKind indexed kind,
@@ -142,7 +153,9 @@ interface IAgentPortfolioManager {
     function withdraw(uint256 portfolioId, address token, uint256 amount, address to) external;
 
     /// @notice Anyone: one trade, of at most `maxChunkBps` of the value, from the most overweight asset to the
-    /// most underweight, when some weight is outside the drift band. Minimum output from the oracle.
+    /// most underweight, when some weight is outside the drift band. Minimum output from the reference (the better of
+    /// the time-weighted and the pre-block spot price); refused with {PoolTradedThisBlock} after another trade of
+    /// its pools in the same block.
     /// @dev The trade is the smallest of the seller's excess, the buyer's deficit and the chunk, so it never
     /// overshoots a target. Between two non-base assets it goes through the base token in one multi-hop swap and so
     /// pays two pool fees: the per-trade loss limit must leave room for both (on 0.3 % pools, more than 60 bps).
@@ -150,7 +163,7 @@ interface IAgentPortfolioManager {
     function rebalancePortfolio(uint256 portfolioId) external returns (uint256 amountIn, uint256 amountOut);
 
     /// @notice The owner trades `amountIn` of `tokenIn` along `poolIds` (the portfolio's pools only) within the
-    /// same loss limits; the minimum output comes from the oracle.
+    /// same loss limits; the minimum output comes from the reference, as for a rebalance ({PoolTradedThisBlock} too).
     function executeTrade(uint256 portfolioId, uint256[] calldata poolIds, address tokenIn, uint256 amountIn)
         external
         returns (uint256 amountOut);
@@ -195,13 +208,16 @@ interface IAgentPortfolioManager {
     function currentWeights(uint256 portfolioId) external view returns (uint16[] memory weightsBps);
 
     /// @notice Whether {rebalancePortfolio} would trade now, and the largest drift: the drift is beyond the band, the
-    /// contract is not paused, and the AMM's quote of the chunk meets the oracle minimum and fits the loss budget.
+    /// contract is not paused, and the AMM's quote of the chunk meets the reference minimum and fits the loss budget.
+    /// Answered for the next block (a keeper's transaction lands there): a pool traded in this block is priced at its
+    /// reserves now, that block's pre-block reserves unless someone trades first ({PoolTradedThisBlock} then).
     /// Never reverts on an oracle that cannot price (returns `(false, 0)`): keepers poll it.
     function needsRebalance(uint256 portfolioId) external view returns (bool due, uint256 maxDriftBps);
 
     /// @notice Whether {triggerStop} would fire for `asset` now: an order is set, its condition holds on the
-    /// time-weighted price, the contract is not paused, and the sale (quoted on the AMM) meets the oracle minimum and
-    /// fits the loss budget. False, not a revert, when the oracle cannot price, and for the base token.
+    /// time-weighted price, the contract is not paused, and the sale (quoted on the AMM) meets the reference minimum
+    /// and fits the loss budget, answered for the next block as {needsRebalance} is. False, not a revert, when the
+    /// oracle cannot price, and for the base token.
     function stopTriggerable(uint256 portfolioId, address asset) external view returns (bool);
 
     /// @notice Risk score: the portfolio's annualized volatility, in bps, if its assets moved independently —

@@ -21,9 +21,14 @@ import {PortfolioMath} from "../libraries/PortfolioMath.sol";
 /// everything from it (weights, drift, trade size, minimum output, loss), so one call sees one set of prices.
 /// An asset's price is its time-weighted price in base-token units (UQ112.112): its value, a trade's oracle output
 /// and the trade's loss all use this one direction of the pool's TWAP, so they agree with each other.
-/// A trade's minimum output is set here, from the oracle, never from the caller or the spot price: a sandwich can
-/// move the spot price inside a block but not the time-weighted one, so it can at most push the trade to its loss
-/// limit, and the loss goes to a leaky-bucket budget, so repeated small losses are bounded too.
+/// A trade's minimum output is set here, never by the caller, against a reference that resists a sandwich and sees
+/// a trend: the better of the output at the time-weighted price and the output at the pools' spot prices as they
+/// stood before the block (noted at the manager's first trade of a pool in a block; a trade refuses to run after
+/// someone else's trade of its pools earlier in the same block, so that spot price cannot be a front-run's). The
+/// time-weighted price cannot be moved inside a block and the pre-block spot price carries the trend the average
+/// lags: a same-block sandwich is refused outright, and a trade fills at most its loss limit below both. Its loss —
+/// against whichever reference it fell further short of — goes to a leaky-bucket budget, so repeated small losses
+/// are bounded too.
 contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausable, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -71,26 +76,42 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
         uint256 total;
     }
 
-    /// @dev One trade in memory (it has more values than the stack holds).
+    /// @dev One trade in memory (it has more values than the stack holds). `valueIn` is at the time-weighted
+    /// prices, `spotValueIn` at the pre-block spot prices (`spotInX112`, `spotOutX112`); `referenceOut` the larger of
+    /// the outputs at the two.
     struct Fill {
         uint256 indexIn;
         uint256 indexOut;
         uint256 amountIn;
         uint256 valueIn;
-        uint256 oracleOut;
+        uint256 spotInX112;
+        uint256 spotOutX112;
+        uint256 spotValueIn;
+        uint256 referenceOut;
         uint256 minOut;
         uint256 amountOut;
         uint256 lossPpm;
     }
 
+    /// @dev A pool's reserves before the block `timestamp`, noted by the manager's first trade of the pool in that
+    /// block (when no trade of the block had moved them yet), so that its later trades in the block — other
+    /// portfolios', after whatever trades came between — are priced against them too. One slot.
+    struct PreBlockReserves {
+        uint112 reserve0;
+        uint112 reserve1;
+        uint32 timestamp;
+    }
+
     /// @notice The AMM every portfolio trades on.
     IAIServiceAMM public immutable amm;
-    /// @notice The time-weighted prices every valuation, minimum output and loss is computed from.
+    /// @notice The time-weighted prices every valuation is computed from (and, with the pre-block spot prices, every
+    /// minimum output and loss).
     IComputePriceOracle public immutable oracle;
 
     mapping(uint256 portfolioId => Portfolio) internal _portfolios;
     mapping(uint256 portfolioId => mapping(address token => uint256)) internal _indexPlusOne;
     uint256 internal _portfolioCount;
+    mapping(uint256 poolId => PreBlockReserves) internal _preBlock;
 
     /// @param authority The protocol's AccessManager (the guardian may pause).
     /// @param amm_ The AMM.
@@ -454,28 +475,100 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
         amountIn = Math.min(amountIn, book.holdings[over]);
     }
 
-    /// @dev What a trade is worth at the oracle and the least it may return.
-    function _fill(Portfolio storage p, Book memory book, uint256 indexIn, uint256 indexOut, uint256 amountIn)
-        internal
-        view
-        returns (Fill memory fill)
-    {
+    /// @dev What a trade is worth at the oracle and at the pre-block spot prices, and the least it may return: its
+    /// loss limit below the better of the two. `tolerant` (the keepers' polling views) turns a pool without liquidity
+    /// into `ok == false` instead of a revert, and prices a pool traded in this block at its reserves now (the next
+    /// block's pre-block reserves, unless someone trades first).
+    function _fill(
+        Portfolio storage p,
+        Book memory book,
+        uint256 indexIn,
+        uint256 indexOut,
+        uint256 amountIn,
+        bool tolerant
+    ) internal view returns (Fill memory fill, bool ok) {
         fill.indexIn = indexIn;
         fill.indexOut = indexOut;
         fill.amountIn = amountIn;
         fill.valueIn = PortfolioMath.valueOf(amountIn, book.pricesX112[indexIn]);
-        fill.oracleOut = PortfolioMath.amountOf(fill.valueIn, book.pricesX112[indexOut]);
-        fill.minOut = PortfolioMath.minOut(fill.oracleOut, p.maxLossPerTradeBps);
+        (fill.spotInX112, ok) = _preBlockSpot(book, indexIn, tolerant);
+        if (!ok) return (fill, false);
+        (fill.spotOutX112, ok) = _preBlockSpot(book, indexOut, tolerant);
+        if (!ok) return (fill, false);
+        fill.spotValueIn = PortfolioMath.valueOf(amountIn, fill.spotInX112);
+        fill.referenceOut = Math.max(
+            PortfolioMath.amountOf(fill.valueIn, book.pricesX112[indexOut]),
+            PortfolioMath.amountOf(fill.spotValueIn, fill.spotOutX112)
+        );
+        fill.minOut = PortfolioMath.minOut(fill.referenceOut, p.maxLossPerTradeBps);
     }
 
-    /// @dev The loss a filled trade charges to the budget.
+    /// @dev The loss a filled trade charges to the budget: the larger of its losses against the time-weighted and
+    /// the pre-block spot prices, in ppm of the portfolio's (time-weighted) value.
     function _chargeOf(Book memory book, Fill memory fill) internal pure returns (uint256) {
         uint256 valueOut = PortfolioMath.valueOf(fill.amountOut, book.pricesX112[fill.indexOut]);
-        return PortfolioMath.lossPpm(fill.valueIn, valueOut, book.total);
+        uint256 spotValueOut = PortfolioMath.valueOf(fill.amountOut, fill.spotOutX112);
+        return Math.max(
+            PortfolioMath.lossPpm(fill.valueIn, valueOut, book.total),
+            PortfolioMath.lossPpm(fill.spotValueIn, spotValueOut, book.total)
+        );
+    }
+
+    /// @dev An asset's spot price in base units (UQ112.112, as the AMM accumulates it) before this block: from the
+    /// reserves the manager noted at its first trade of the pool in this block, else from the pool's reserves, which
+    /// must not have changed in this block (then no trade of this block — a sandwich's front-run — moved them). A
+    /// pool that has traded in the block before the manager did has lost its pre-block price, so the trade is
+    /// refused ({PoolTradedThisBlock}) rather than priced against a spot price a front-run may have set.
+    function _preBlockSpot(Book memory book, uint256 index, bool tolerant)
+        internal
+        view
+        returns (uint256 priceX112, bool ok)
+    {
+        if (index == 0) return (Q112, true);
+        uint256 poolId = book.pools[index];
+        PreBlockReserves memory noted = _preBlock[poolId];
+        uint256 reserve0 = noted.reserve0;
+        uint256 reserve1 = noted.reserve1;
+        // (a polling view answers for the next block, whose pre-block reserves these are unless someone trades first)
+        if (noted.timestamp != uint32(block.timestamp)) {
+            (reserve0, reserve1,) = _reservesIfUntouched(poolId, tolerant);
+        }
+        // the asset is token0 when its address sorts below the base token's
+        (uint256 reserveAsset, uint256 reserveBase) =
+            book.tokens[index] < book.tokens[0] ? (reserve0, reserve1) : (reserve1, reserve0);
+        if (reserveAsset == 0 || reserveBase == 0) {
+            if (tolerant) return (0, false);
+            revert IAIServiceAMM.InsufficientLiquidity(poolId);
+        }
+        return ((reserveBase << 112) / reserveAsset, true);
+    }
+
+    /// @dev A pool's reserves, refused ({PoolTradedThisBlock}) when they have changed in this block, unless
+    /// `tolerant` (the polling views, which answer for the next block).
+    function _reservesIfUntouched(uint256 poolId, bool tolerant)
+        internal
+        view
+        returns (uint112 reserve0, uint112 reserve1, uint32 updatedAt)
+    {
+        (reserve0, reserve1, updatedAt) = amm.getReserves(poolId);
+        if (updatedAt == uint32(block.timestamp) && !tolerant) {
+            revert PoolTradedThisBlock(poolId, block.timestamp);
+        }
+    }
+
+    /// @dev Notes the pre-block reserves of the pool of asset `index` at the manager's first trade of it in this
+    /// block (refused, as {_preBlockSpot} says, when the pool has traded in the block already).
+    function _notePreBlock(Book memory book, uint256 index) internal {
+        if (index == 0) return;
+        uint256 poolId = book.pools[index];
+        if (_preBlock[poolId].timestamp == uint32(block.timestamp)) return;
+        (uint112 reserve0, uint112 reserve1,) = _reservesIfUntouched(poolId, false);
+        _preBlock[poolId] = PreBlockReserves(reserve0, reserve1, uint32(block.timestamp));
     }
 
     /// @dev Sells `amountIn` of asset `indexIn` for asset `indexOut` (through the base token when neither is it),
-    /// with the minimum output from the oracle, and charges the loss against the oracle to the budget.
+    /// with the minimum output from the reference (time-weighted and pre-block spot), and charges the loss against it
+    /// to the budget.
     function _trade(
         uint256 portfolioId,
         Portfolio storage p,
@@ -485,8 +578,10 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
         uint256 amountIn,
         TradeKind kind
     ) internal returns (uint256) {
-        Fill memory fill = _fill(p, book, indexIn, indexOut, amountIn);
-        if (fill.oracleOut == 0) revert ZeroAmount();
+        _notePreBlock(book, indexIn);
+        _notePreBlock(book, indexOut);
+        (Fill memory fill,) = _fill(p, book, indexIn, indexOut, amountIn, false);
+        if (fill.referenceOut == 0) revert ZeroAmount();
 
         p.holdings[indexIn] = uint128(book.holdings[indexIn] - amountIn);
         _swap(book, fill, p.maxLossPerTradeBps);
@@ -503,14 +598,14 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
             book.tokens[indexOut],
             amountIn,
             fill.amountOut,
-            fill.oracleOut,
+            fill.referenceOut,
             fill.lossPpm
         );
         return fill.amountOut;
     }
 
     /// @dev Approves the AMM for exactly the input (its pull consumes it all, leaving no allowance), swaps with the
-    /// oracle's minimum output, and checks by balance that the output arrived in full.
+    /// reference's minimum output, and checks by balance that the output arrived in full.
     function _swap(Book memory book, Fill memory fill, uint256 maxLossBps) internal {
         address tokenIn = book.tokens[fill.indexIn];
         address tokenOut = book.tokens[fill.indexOut];
@@ -529,7 +624,7 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
             ) {
                 fill.amountOut = out;
             } catch (bytes memory reason) {
-                _revertSwap(reason, fill.oracleOut, maxLossBps);
+                _revertSwap(reason, fill.referenceOut, maxLossBps);
             }
         } else {
             uint256 poolId = book.pools[fill.indexIn == 0 ? fill.indexOut : fill.indexIn];
@@ -540,7 +635,7 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
             ) {
                 fill.amountOut = out;
             } catch (bytes memory reason) {
-                _revertSwap(reason, fill.oracleOut, maxLossBps);
+                _revertSwap(reason, fill.referenceOut, maxLossBps);
             }
         }
         uint256 received = IERC20(tokenOut).balanceOf(address(this)) - balanceBefore;
@@ -549,13 +644,13 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
 
     /// @dev The AMM refusing our minimum output means the trade would lose more than the limit: say so, with the
     /// loss it would have taken (all of it when the AMM would pay nothing). Any other failure is passed on as is.
-    function _revertSwap(bytes memory reason, uint256 oracleOut, uint256 maxLossBps) internal pure {
+    function _revertSwap(bytes memory reason, uint256 referenceOut, uint256 maxLossBps) internal pure {
         if (reason.length == 68 && bytes4(reason) == IAIServiceAMM.SlippageExceeded.selector) {
             uint256 deliverable;
             assembly ("memory-safe") {
                 deliverable := mload(add(reason, 0x24))
             }
-            revert TradeLossTooHigh(PortfolioMath.lossBps(oracleOut, deliverable), maxLossBps);
+            revert TradeLossTooHigh(PortfolioMath.lossBps(referenceOut, deliverable), maxLossBps);
         }
         if (reason.length == 4 && bytes4(reason) == IAIServiceAMM.InsufficientOutputAmount.selector) {
             revert TradeLossTooHigh(BPS, maxLossBps);
@@ -565,8 +660,8 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
         }
     }
 
-    /// @dev Whether {_trade} would go through now: the AMM's quote meets the oracle's minimum output and its loss
-    /// fits the budget. For the keepers' polling views; any failure to quote is a no.
+    /// @dev Whether {_trade} would go through first in the next block: the AMM's quote meets the reference's minimum
+    /// output and its loss fits the budget. For the keepers' polling views; any failure to quote is a no.
     function _wouldTrade(
         Portfolio storage p,
         Book memory book,
@@ -574,8 +669,8 @@ contract AgentPortfolioManager is IAgentPortfolioManager, AccessManaged, Pausabl
         uint256 indexOut,
         uint256 amountIn
     ) internal view returns (bool) {
-        Fill memory fill = _fill(p, book, indexIn, indexOut, amountIn);
-        if (fill.oracleOut == 0) return false;
+        (Fill memory fill, bool ok) = _fill(p, book, indexIn, indexOut, amountIn, true);
+        if (!ok || fill.referenceOut == 0) return false;
         uint256[] memory route = _route(book, indexIn, indexOut);
         try amm.calculateOptimalSwap(route, book.tokens[indexIn], amountIn, true) returns (
             uint256[] memory amounts

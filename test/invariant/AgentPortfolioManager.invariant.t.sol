@@ -59,7 +59,7 @@ contract AgentPortfolioManagerInvariantTest is StdInvariant, PortfolioTestBase {
             tokens[t].approve(address(pm), type(uint256).max);
         }
 
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = handler.deposit.selector;
         selectors[1] = handler.withdraw.selector;
         selectors[2] = handler.strangerWithdraw.selector;
@@ -71,6 +71,8 @@ contract AgentPortfolioManagerInvariantTest is StdInvariant, PortfolioTestBase {
         selectors[8] = handler.warpAndRecord.selector;
         selectors[9] = handler.externalSwap.selector;
         selectors[10] = handler.crashAndRevert.selector;
+        selectors[11] = handler.sandwich.selector;
+        selectors[12] = handler.nextBlock.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -81,7 +83,27 @@ contract AgentPortfolioManagerInvariantTest is StdInvariant, PortfolioTestBase {
         _checkLedger();
         _checkOnlyOwnersTakeFundsOut();
         _checkEveryTradeWithinItsLossLimit();
+        _checkEveryChargeCoversItsLoss();
+        _checkNoInBlockSandwich();
         _checkLossBucket();
+    }
+
+    /// @dev Item 5b: the loss the budget records for each trade is at least its loss measured against the spot prices
+    /// at the start of its block (what the assets sold could be sold for before anyone's trade in the block) and
+    /// against the TWAP, within rounding.
+    function _checkEveryChargeCoversItsLoss() internal view {
+        assertEq(handler.ghostChargesBelowSpotLoss(), 0, "a charge below the loss against the pre-block spot");
+        assertEq(handler.ghostChargesBelowTwapLoss(), 0, "a charge below the loss against the TWAP");
+    }
+
+    /// @dev Item 5b: a rebalance never trades a pool after an attacker's front-run in the same block (before the
+    /// manager's own first trade of it in the block), and no in-block sandwich paid its attacker (valued by selling
+    /// back through the AMM all he bought).
+    function _checkNoInBlockSandwich() internal view {
+        assertEq(
+            handler.ghostInBlockSandwichesExecuted(), 0, "a rebalance traded after a same-block front-run"
+        );
+        assertEq(handler.ghostInBlockSandwichProfits(), 0, "an in-block sandwich paid");
     }
 
     /// @dev Per token: the manager's balance is exactly the sum of the portfolios' holdings, and it leaves the AMM
@@ -116,8 +138,8 @@ contract AgentPortfolioManagerInvariantTest is StdInvariant, PortfolioTestBase {
         assertEq(handler.ghostStrangerWithdrawals(), 0, "a stranger withdrew");
     }
 
-    /// @dev Every trade (every rebalance in particular) returned at least (1 − maxLossPerTradeBps) of what the
-    /// oracle said its input was worth, as computed by the handler.
+    /// @dev Every trade (every rebalance in particular) returned at least (1 − maxLossPerTradeBps) of its reference
+    /// output (the larger of its outputs at the TWAP and at the pre-block spot prices), as computed by the handler.
     function _checkEveryTradeWithinItsLossLimit() internal view {
         assertEq(handler.ghostRebalancesOverLimit(), 0, "a rebalance lost more than its limit");
         assertEq(handler.ghostTradesOverLimit(), 0, "a trade lost more than its limit");
@@ -149,6 +171,12 @@ contract AgentPortfolioManagerInvariantTest is StdInvariant, PortfolioTestBase {
             handler.calls("crashAndRevert"),
             "rebalances refused",
             handler.calls("rebalance refused")
+        );
+        console.log(
+            "sandwiches in block",
+            handler.calls("sandwich in block"),
+            "across blocks",
+            handler.calls("sandwich across blocks")
         );
     }
 }

@@ -14,15 +14,25 @@ import {MockERC20} from "../mocks/MockERC20.sol";
 /// @notice Drives the portfolio manager for the invariant suite: two portfolios (alice's and bob's) over the base
 /// token and two assets; deposits by anyone, withdrawals by the owners (to themselves or a third party),
 /// withdrawal attempts by strangers, owner trades, keeper rebalances, stop orders and their triggers, target
-/// changes, external AMM trades by a trader (small ones, and one-block crashes swapped back), and time passing with
-/// the oracle recorded every period. Inputs are bounded so that most calls can succeed; calls the contract refuses
+/// changes, external AMM trades by a trader (small ones, and one-block crashes swapped back), sandwiches of a
+/// rebalance by an attacker (in its block or across a block boundary), new blocks, and time passing with the oracle
+/// recorded every period. Inputs are bounded so that most calls can succeed; calls the contract refuses
 /// revert and roll back with their ghost updates.
 /// @dev Ghosts, filled from the logs of every call:
 /// - a per-portfolio ledger of each token: deposited − withdrawn − sold + bought (from Deposited, Withdrawn, Traded);
 /// - every token transfer out of the manager: to the AMM (a trade's input) or to the recipient of the owner's own
 ///   withdrawal; anything else is counted in `ghostLeakedToNonOwners`;
-/// - every trade's output against the oracle output the handler computes itself from `oracle.twapX112`, counted in
-///   `ghostTradesOverLimit` when it is more than the portfolio's maxLossPerTradeBps short (rebalances counted apart);
+/// - every trade's output against the reference output the handler computes itself — the larger of the outputs at
+///   `oracle.twapX112` and at the pools' spot prices at the start of the block (the reserves the handler notes at
+///   every new block) — counted in `ghostTradesOverLimit` when it differs from the event's or the output is more
+///   than the portfolio's maxLossPerTradeBps short of it (rebalances counted apart);
+/// - every trade's budget charge against its loss measured at the spot prices at the start of the block and at the
+///   TWAP, in ppm of the portfolio's value before it (rounded down): `ghostChargesBelowSpotLoss` /
+///   `ghostChargesBelowTwapLoss` count charges under either;
+/// - sandwiches: a rebalance that traded the attacked pool after the attacker's front-run in the same block (before
+///   any trade of the manager's of that pool in the block) is counted in `ghostInBlockSandwichesExecuted`, and an
+///   attacker's in-block round trip that paid (he sells back through the AMM all he bought: his gain is in the
+///   token he paid) in `ghostInBlockSandwichProfits`;
 /// - the leaky bucket replayed from the Traded events' charges (`ghostBucket`), and the largest level it reached.
 contract AgentPortfolioManagerHandler is Test {
     uint256 internal constant BPS = 10_000;
@@ -54,6 +64,20 @@ contract AgentPortfolioManagerHandler is Test {
     mapping(uint256 id => uint256) public ghostBucketPeak;
     mapping(uint256 id => uint256) public ghostBudgetRefusals;
     mapping(bytes32 => uint256) public calls;
+    uint256 public ghostChargesBelowSpotLoss;
+    uint256 public ghostChargesBelowTwapLoss;
+    uint256 public ghostInBlockSandwichesExecuted;
+    uint256 public ghostInBlockSandwichProfits;
+    uint256 public ghostSandwiches;
+
+    /// @dev Each pool's reserves (asset, base) at the start of the current block, noted when a block begins.
+    uint256[2][3] internal _startReserves;
+    /// @dev The portfolio's value (TWAP) before the trading call under way: the unit of its charge.
+    uint256 internal _totalBefore;
+    /// @dev When the manager last traded each pool (its pre-block reserves are noted from then to the block's end).
+    uint256[3] internal _managerTradedAt;
+    /// @dev Which assets the trading call under way traded.
+    bool[3] internal _touched;
 
     /// @dev The recipient of the owner withdrawal under way (the one transfer out allowed besides the AMM's pulls).
     address internal _allowedRecipient;
@@ -81,6 +105,7 @@ contract AgentPortfolioManagerHandler is Test {
         others = others_;
         keeper = keeper_;
         trader = trader_;
+        _noteBlockStart();
         for (uint256 i; i < 2; ++i) {
             ghostBucketAt[ids_[i]] = block.timestamp;
             for (uint256 t; t < 3; ++t) {
@@ -146,6 +171,7 @@ contract AgentPortfolioManagerHandler is Test {
         uint256 held = pm.holdingOf(id, address(tokens[indexIn]));
         if (held < 1e15) return;
         amount = _bound(amount, 1e15, held);
+        _beforeTrade(id);
         vm.recordLogs();
         vm.prank(owners[which]);
         pm.executeTrade(id, _route(indexIn, indexOut), address(tokens[indexIn]), amount);
@@ -155,6 +181,7 @@ contract AgentPortfolioManagerHandler is Test {
 
     function rebalance(uint256 idSeed) external {
         uint256 id = ids[idSeed % 2];
+        _beforeTrade(id);
         vm.recordLogs();
         vm.prank(keeper);
         try pm.rebalancePortfolio(id) {
@@ -186,6 +213,7 @@ contract AgentPortfolioManagerHandler is Test {
     function triggerStop(uint256 idSeed, uint256 assetSeed, uint256 callerSeed) external {
         uint256 id = ids[idSeed % 2];
         address caller = [keeper, trader, others[0]][callerSeed % 3];
+        _beforeTrade(id);
         vm.recordLogs();
         vm.prank(caller);
         pm.triggerStop(id, address(tokens[1 + assetSeed % 2]));
@@ -215,7 +243,51 @@ contract AgentPortfolioManagerHandler is Test {
             oracle.record(pools[1]);
             oracle.record(pools[2]);
         }
+        _noteBlockStart();
         ++calls["warpAndRecord"];
+    }
+
+    /// @dev The next block, 12 s later, the oracle not recorded.
+    function nextBlock() external {
+        _nextBlock();
+        ++calls["nextBlock"];
+    }
+
+    /// @dev The attacker (`others[1]`) swaps up to 5 % of a pool's reserve one way, the keeper rebalances a portfolio
+    /// — in the same block, or (`crossBlock`) in the next, the attacker's price held across the boundary — and the
+    /// attacker sells back all he bought.
+    function sandwich(uint256 idSeed, uint256 poolSeed, bool assetIn, uint256 amountSeed, bool crossBlock)
+        external
+    {
+        uint256 id = ids[idSeed % 2];
+        uint256 index = 1 + poolSeed % 2;
+        address attacker = others[1];
+        (uint256 reserveAsset, uint256 reserveBase) = _reserves(index);
+        (address tokenIn, address tokenOut) = assetIn
+            ? (address(tokens[index]), address(tokens[0]))
+            : (address(tokens[0]), address(tokens[index]));
+        uint256 amount = _bound(
+            amountSeed,
+            (assetIn ? reserveAsset : reserveBase) / 10_000,
+            (assetIn ? reserveAsset : reserveBase) / 20
+        );
+        vm.prank(attacker);
+        uint256 bought = amm.swapExactInputSingle(pools[index], tokenIn, amount, 0, attacker, block.timestamp);
+        if (crossBlock) _nextBlock();
+        // in the same block and before any trade of the manager's of this pool in it: the pre-block price is gone
+        bool inBlock = !crossBlock && _managerTradedAt[index] != block.timestamp;
+        _beforeTrade(id);
+        vm.recordLogs();
+        vm.prank(keeper);
+        try pm.rebalancePortfolio(id) {
+            _scan(address(0));
+            if (inBlock && _touched[index]) ++ghostInBlockSandwichesExecuted;
+        } catch {}
+        vm.prank(attacker);
+        uint256 back = amm.swapExactInputSingle(pools[index], tokenOut, bought, 0, attacker, block.timestamp);
+        if (inBlock && back > amount) ++ghostInBlockSandwichProfits;
+        ++ghostSandwiches;
+        ++calls[crossBlock ? bytes32("sandwich across blocks") : bytes32("sandwich in block")];
     }
 
     /// @dev A trader moves a pool's price by up to ~2 % (what the oracle sees from the next period on).
@@ -240,12 +312,14 @@ contract AgentPortfolioManagerHandler is Test {
             pools[index], address(tokens[index]), reserveAsset * 42 / 100, 0, trader, block.timestamp
         );
         for (uint256 i; i < 2; ++i) {
+            _beforeTrade(ids[i]);
             vm.recordLogs();
             vm.prank(keeper);
             try pm.triggerStop(ids[i], address(tokens[index])) {
                 _scan(address(0));
                 ++ghostStops;
             } catch {}
+            _beforeTrade(ids[i]);
             vm.recordLogs();
             vm.prank(keeper);
             try pm.rebalancePortfolio(ids[i]) {
@@ -302,11 +376,31 @@ contract AgentPortfolioManagerHandler is Test {
         ghostLedger[id][tokenIn] -= int256(amountIn);
         ghostLedger[id][tokenOut] += int256(amountOut);
 
-        // the oracle's output, computed here from the oracle (the TWAP does not change within the block)
+        // the reference output, computed here from the oracle (the TWAP does not change within the block) and the
+        // reserves at the start of the block
         uint256 valueIn = Math.mulDiv(amountIn, _priceX112(tokenIn), Q112);
-        uint256 ownOracleOut = Math.mulDiv(valueIn, Q112, _priceX112(tokenOut));
+        uint256 spotValueIn = Math.mulDiv(amountIn, _startSpotX112(tokenIn), Q112);
+        uint256 ownReference = Math.max(
+            Math.mulDiv(valueIn, Q112, _priceX112(tokenOut)),
+            Math.mulDiv(spotValueIn, Q112, _startSpotX112(tokenOut))
+        );
         uint256 maxLoss = pm.getPortfolio(id).limits.maxLossPerTradeBps;
-        bool overLimit = ownOracleOut != oracleOut || amountOut * BPS < ownOracleOut * (BPS - maxLoss);
+        bool overLimit = ownReference != oracleOut || amountOut * BPS < ownReference * (BPS - maxLoss);
+        // the charge against the losses at the start-of-block spot prices and at the TWAP (rounded down)
+        uint256 spotValueOut = Math.mulDiv(amountOut, _startSpotX112(tokenOut), Q112);
+        if (spotValueIn > spotValueOut && lossPpm < (spotValueIn - spotValueOut) * 1e6 / _totalBefore) {
+            ++ghostChargesBelowSpotLoss;
+        }
+        uint256 valueOut = Math.mulDiv(amountOut, _priceX112(tokenOut), Q112);
+        if (valueIn > valueOut && lossPpm < (valueIn - valueOut) * 1e6 / _totalBefore) {
+            ++ghostChargesBelowTwapLoss;
+        }
+        for (uint256 t = 1; t < 3; ++t) {
+            if (tokenIn == address(tokens[t]) || tokenOut == address(tokens[t])) {
+                _touched[t] = true;
+                _managerTradedAt[t] = block.timestamp;
+            }
+        }
         if (overLimit) ++ghostTradesOverLimit;
         if (kind == IAgentPortfolioManager.TradeKind.Rebalance) {
             ++ghostRebalances;
@@ -329,6 +423,36 @@ contract AgentPortfolioManagerHandler is Test {
     }
 
     // ─── Helpers ──────────────────────────────────────────────────────────────────────────────
+
+    function _nextBlock() internal {
+        vm.warp(block.timestamp + 12);
+        vm.roll(block.number + 1);
+        _noteBlockStart();
+    }
+
+    function _noteBlockStart() internal {
+        for (uint256 i = 1; i < 3; ++i) {
+            (uint256 reserveAsset, uint256 reserveBase) = _reserves(i);
+            _startReserves[i] = [reserveAsset, reserveBase];
+        }
+    }
+
+    /// @dev Before a trading call: the portfolio's value (the unit of its charge), and no asset traded yet.
+    function _beforeTrade(uint256 id) internal {
+        try pm.portfolioValue(id) returns (uint256 total, uint256[] memory) {
+            _totalBefore = total;
+        } catch {
+            _totalBefore = type(uint256).max;
+        }
+        delete _touched;
+    }
+
+    /// @dev A token's spot price in base units, UQ112.112, at the start of the block (1 for the base token).
+    function _startSpotX112(address token) internal view returns (uint256) {
+        if (token == address(tokens[0])) return Q112;
+        uint256 index = token == address(tokens[1]) ? 1 : 2;
+        return (_startReserves[index][1] << 112) / _startReserves[index][0];
+    }
 
     function _route(uint256 indexIn, uint256 indexOut) internal view returns (uint256[] memory route) {
         if (indexIn == 0 || indexOut == 0) {

@@ -8,8 +8,11 @@ import {IAgentPortfolioManager} from "../../src/interfaces/IAgentPortfolioManage
 import {PortfolioTestBase} from "./PortfolioTestBase.sol";
 
 /// @notice Manipulation attempts against the manager, each with the guard that stops it:
-/// - a sandwich around a keeper's rebalance: the minimum output comes from the time-weighted oracle, so a front-run
-///   can push the trade only to its loss limit; at the best front-run size the limit permits, the attacker loses.
+/// - a sandwich around a keeper's rebalance: inside one block it is refused (the rebalance will not trade a pool that
+///   has already traded in its block); across a block boundary the minimum output comes from the time-weighted
+///   oracle and the pre-block spot price, so a front-run can push the trade only to its loss limit; at the best
+///   front-run size the limit permits, the attacker loses (a trend, where spot leads the average, is in
+///   AgentPortfolioManager.trendSandwich.t.sol).
 ///   A trade too large for its pool is refused at every front-run size, while the same trade without the guard is
 ///   sandwiched at a profit;
 /// - a one-block spot move (a huge swap, then a swap back in the same block or the next) does not fire a stop-loss
@@ -32,22 +35,30 @@ contract AgentPortfolioManagerAttacksTest is PortfolioTestBase {
 
     // ─── Sandwich ─────────────────────────────────────────────────────────────────────────────
 
-    /// @dev In one block: the attacker buys gpu with `frontRun` base, the keeper rebalances (the portfolio buys gpu
-    /// with base), the attacker sells all the gpu he bought. State is restored afterwards. `pnl` is the
-    /// attacker's change in base (his gpu is back where it was); `victimLossBps` the rebalance's loss against the
-    /// oracle's output.
-    function _sandwichRebalance(uint256 id, uint256 frontRun) internal returns (Sandwich memory s) {
+    /// @dev The attacker buys gpu with `frontRun` base, the keeper rebalances (the portfolio buys gpu with base), the
+    /// attacker sells all the gpu he bought: in one block, or (`crossBlock`) with the front-run in the block before
+    /// the rebalance, its price held across the boundary (nobody arbitrages it here). State is restored afterwards.
+    /// `pnl` is the attacker's change in base (his gpu is back where it was, sold through the AMM after the
+    /// rebalance); `victimLossBps` the rebalance's loss against the oracle's output.
+    function _sandwichRebalance(uint256 id, uint256 frontRun, bool crossBlock)
+        internal
+        returns (Sandwich memory s)
+    {
         uint256 snapshot = vm.snapshotState();
-        uint256 oracleOut = Math.mulDiv(10_000e18, Q112, _priceOf(gpu));
         uint256 baseBefore = base.balanceOf(attacker);
         uint256 bought = frontRun == 0 ? 0 : _swap(attacker, gpuPool, base, frontRun);
+        if (crossBlock) _nextBlock(12);
+        uint256 oracleOut = Math.mulDiv(10_000e18, Q112, _priceOf(gpu));
         vm.prank(keeperBot);
         try pm.rebalancePortfolio(id) returns (uint256 amountIn, uint256 amountOut) {
             assertEq(amountIn, 10_000e18);
             s.executed = true;
             s.victimLossBps = amountOut >= oracleOut ? 0 : (oracleOut - amountOut) * BPS / oracleOut;
         } catch (bytes memory reason) {
-            assertEq(bytes4(reason), IAgentPortfolioManager.TradeLossTooHigh.selector, "refused for its loss");
+            bytes4 expected = crossBlock || frontRun == 0
+                ? IAgentPortfolioManager.TradeLossTooHigh.selector
+                : IAgentPortfolioManager.PoolTradedThisBlock.selector;
+            assertEq(bytes4(reason), expected, "refused for its loss, or for the front-run in its block");
         }
         if (bought != 0) _swap(attacker, gpuPool, gpu, bought);
         s.pnl = int256(base.balanceOf(attacker)) - int256(baseBefore);
@@ -58,33 +69,42 @@ contract AgentPortfolioManagerAttacksTest is PortfolioTestBase {
     /// front-run grows, so this is a bisection), searched up to `cap`.
     function _largestPermittedFrontRun(uint256 id, uint256 cap) internal returns (uint256 lo) {
         uint256 hi = cap;
-        if (_sandwichRebalance(id, hi).executed) return hi;
+        if (_sandwichRebalance(id, hi, true).executed) return hi;
         while (hi - lo > 1e15) {
             uint256 mid = (lo + hi) / 2;
-            if (_sandwichRebalance(id, mid).executed) lo = mid;
+            if (_sandwichRebalance(id, mid, true).executed) lo = mid;
             else hi = mid;
         }
     }
 
     /// @notice The keeper's rebalance buys 10 k base of gpu (0.1 % of the pool, ~40 bps lost to the fee and impact)
-    /// with a 50 bps limit. The attacker may front-run by up to what leaves the trade inside the limit; every size up
-    /// to 3 M base (30 % of the pool) is tried. At each size the rebalance executes, the portfolio loses at most 50
+    /// with a 50 bps limit. In the rebalance's own block every front-run size is refused ({PoolTradedThisBlock}) and
+    /// costs the attacker his fees. Across a block boundary the attacker may front-run by up to what leaves the trade
+    /// inside the limit; every size up to 3 M base (30 % of the pool) is tried. At each size the rebalance executes,
+    /// the portfolio loses at most 50
     /// bps against the oracle and the attacker's round trip loses money: the victim's trade moves the price by
     /// ~2·T/R = 0.2 %, less than the 2 × 0.3 % in fees the attacker pays, and the limit keeps the front-run small.
-    /// Guard: the oracle-based minimum output. With no minimum (or one from the caller) the rebalance executes at
-    /// every size and the portfolio's loss exceeds 50 bps; with one from the spot price, a large front-run moves the
+    /// Guards: the refusal after a trade of the pool in the same block (without it, the in-block loop's
+    /// `assertFalse(executed)` fails), and the minimum output against the oracle as well as the pre-block spot
+    /// price. With no minimum (or one from the caller) the rebalance executes at every size and the portfolio's loss
+    /// exceeds 50 bps; with one from the spot price read in the same block alone, a large front-run moves the
     /// reference itself and the rebalance executes at a loss of many percent against the oracle — either way the
     /// `victimLossBps <= 50` assertion fails, and so does the one that large front-runs are refused.
     function test_attack_sandwichAroundARebalanceIsUnprofitable() public {
         uint256 id = _openAllBase();
-        Sandwich memory honest = _sandwichRebalance(id, 0);
+        Sandwich memory honest = _sandwichRebalance(id, 0, false);
         assertTrue(honest.executed);
         assertEq(honest.pnl, 0);
+        for (uint256 x = 100e18; x <= 3_000_000e18; x = x * 3 / 2) {
+            Sandwich memory inBlock = _sandwichRebalance(id, x, false);
+            assertFalse(inBlock.executed, "refused after a front-run in its block");
+            assertLt(inBlock.pnl, 0);
+        }
 
         uint256 best = _largestPermittedFrontRun(id, 3_000_000e18);
         assertGt(best, 0, "the limit leaves some room for a front-run");
         assertLt(best, 50_000e18, "but not much");
-        Sandwich memory atBest = _sandwichRebalance(id, best);
+        Sandwich memory atBest = _sandwichRebalance(id, best, true);
         assertTrue(atBest.executed);
         assertLe(atBest.victimLossBps, 50);
         assertLt(atBest.pnl, 0, "unprofitable at the largest permitted front-run");
@@ -94,7 +114,7 @@ contract AgentPortfolioManagerAttacksTest is PortfolioTestBase {
         int256 bestPnl = type(int256).min;
         uint256 refused;
         for (uint256 x = 100e18; x <= 3_000_000e18; x = x * 3 / 2) {
-            Sandwich memory s = _sandwichRebalance(id, x);
+            Sandwich memory s = _sandwichRebalance(id, x, true);
             if (!s.executed) {
                 ++refused;
                 assertGt(x, best, "refused only beyond the largest permitted size");
@@ -105,7 +125,7 @@ contract AgentPortfolioManagerAttacksTest is PortfolioTestBase {
         }
         // and the sizes just under the largest
         for (uint256 k = 1; k <= 8; ++k) {
-            Sandwich memory s = _sandwichRebalance(id, best * k / 8);
+            Sandwich memory s = _sandwichRebalance(id, best * k / 8, true);
             assertTrue(s.executed);
             if (s.pnl > bestPnl) bestPnl = s.pnl;
         }
@@ -126,9 +146,13 @@ contract AgentPortfolioManagerAttacksTest is PortfolioTestBase {
             // the manager's rebalance of 1 M base into gpu
             uint256 snapshot = vm.snapshotState();
             uint256 bought = x == 0 ? 0 : _swap(attacker, gpuPool, base, x);
+            // held into the rebalance's block (in the same block it is refused for the front-run itself)
+            if (x != 0) _nextBlock(12);
             vm.prank(keeperBot);
-            (bool executed,) = address(pm).call(abi.encodeCall(pm.rebalancePortfolio, (id)));
+            (bool executed, bytes memory reason) =
+                address(pm).call(abi.encodeCall(pm.rebalancePortfolio, (id)));
             assertFalse(executed, "refused: it would lose more than 50 bps");
+            assertEq(bytes4(reason), IAgentPortfolioManager.TradeLossTooHigh.selector);
             vm.revertToState(snapshot);
 
             // the same trade by a trader who sets no minimum

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
 import {IAgentPortfolioManager} from "../../src/interfaces/IAgentPortfolioManager.sol";
 import {IAIServiceAMM} from "../../src/interfaces/IAIServiceAMM.sol";
 import {PortfolioTestBase} from "./PortfolioTestBase.sol";
@@ -76,15 +78,48 @@ contract AgentPortfolioManagerExecuteTradeTest is PortfolioTestBase {
         _assertCustody(_ids(id));
     }
 
-    function test_executeTrade_tradeThatBeatsTheOracleChargesNothing() public {
-        // someone dumps gpu: its spot price falls ~2 % under the time-weighted one, so buying gpu beats the oracle
+    /// @notice Buying gpu after its spot price fell under the time-weighted one beats the oracle, but not the spot
+    /// price it could be bought at: the trade is charged its fee and price impact against the spot price before the
+    /// block (item 5b; the TWAP alone charged nothing).
+    function test_executeTrade_tradeThatBeatsTheOracleIsChargedItsLossAgainstSpot() public {
+        // someone dumps gpu: its spot price falls ~2 % under the time-weighted one
         _swap(carol, gpuPool, gpu, 50_000e18);
+        _nextBlock(12);
+        uint256 twapOut = Math.mulDiv(1_000e18, Q112, _priceOf(gpu));
         Expected memory e = _expected(id, base, gpu, 1_000e18, 50);
-        assertGt(e.amountOut, e.oracleOut);
-        assertEq(e.lossPpm, 0);
+        assertGt(e.amountOut, twapOut, "beats the oracle");
+        assertGt(e.oracleOut, e.amountOut, "not the spot price");
+        assertGt(e.lossPpm, 0);
         vm.prank(alice);
         pm.executeTrade(id, _path(gpuPool), address(base), 1_000e18);
-        assertEq(pm.lossUsedNow(id), 0);
+        assertEq(pm.lossUsedNow(id), e.lossPpm);
+    }
+
+    /// @notice A trade through a pool that has already traded in this block is refused: its spot price may be a
+    /// front-run's (item 5b). In the next block it goes through.
+    function test_executeTrade_revertsWhenItsPoolTradedThisBlock() public {
+        _swap(carol, gpuPool, gpu, 1_000e18);
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAgentPortfolioManager.PoolTradedThisBlock.selector, gpuPool, block.timestamp
+            )
+        );
+        pm.executeTrade(id, _path(gpuPool), address(base), 1_000e18);
+        // a two-hop trade through it too
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAgentPortfolioManager.PoolTradedThisBlock.selector, gpuPool, block.timestamp
+            )
+        );
+        pm.executeTrade(id, _path(llmPool, gpuPool), address(llm), 1_000e18);
+        // the other pool trades
+        vm.prank(alice);
+        pm.executeTrade(id, _path(llmPool), address(base), 1_000e18);
+        _nextBlock(12);
+        vm.prank(alice);
+        pm.executeTrade(id, _path(gpuPool), address(base), 1_000e18);
     }
 
     function test_executeTrade_revertsWhenNotOwner() public {

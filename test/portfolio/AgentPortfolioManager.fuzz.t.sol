@@ -80,6 +80,7 @@ contract AgentPortfolioManagerFuzzTest is PortfolioTestBase {
         uint256 driftBefore;
         uint16 maxLossBps;
         uint16 chunkBps;
+        uint256[3] spots;
     }
 
     /// @dev Random holdings (0 to 200 k base of value each), targets, band, loss limit, chunk and budget, and a
@@ -112,14 +113,20 @@ contract AgentPortfolioManagerFuzzTest is PortfolioTestBase {
         _deposit(alice, c.id, base, bound(amounts[0], 0, 200_000e18), true);
         _deposit(alice, c.id, gpu, bound(amounts[1], 0, 100_000e18), true);
         _deposit(alice, c.id, llm, bound(amounts[2], 0, 400_000e18), true);
-        // someone moved a pool's spot price (up to ±5 %) in this block: the oracle has not seen it
+        // someone moved a pool's spot price (up to ±5 %), in this block or the one before: the oracle has not seen
+        // it; after a move in this block, a trade through that pool is refused
         spotMove = bound(spotMove, 0, 500_000e18);
-        _moveSpot(spotMove);
+        uint256 movedPool = _moveSpot(spotMove);
+        if (spotMove % 3 != 0) {
+            _nextBlock(12);
+            movedPool = type(uint256).max;
+        }
 
         (c.totalBefore,) = pm.portfolioValue(c.id);
         (, uint256[] memory values) = pm.portfolioValue(c.id);
         (c.valuesBefore[0], c.valuesBefore[1], c.valuesBefore[2]) = (values[0], values[1], values[2]);
         (c.predicted, c.driftBefore) = pm.needsRebalance(c.id);
+        (c.spots[0], c.spots[1], c.spots[2]) = (_spotOf(base), _spotOf(gpu), _spotOf(llm));
 
         vm.prank(keeperBot);
         try pm.rebalancePortfolio(c.id) returns (uint256 amountIn, uint256 amountOut) {
@@ -127,17 +134,25 @@ contract AgentPortfolioManagerFuzzTest is PortfolioTestBase {
             assertGt(c.driftBefore, limits.driftBandBps);
             _checkRebalance(c, amountIn, amountOut);
         } catch (bytes memory reason) {
-            assertFalse(c.predicted, "needsRebalance said yes, the rebalance reverted");
             bytes4 selector = bytes4(reason);
+            // the view answers for the next block: a pool moved in this block refuses the trade now, not then
+            if (selector != IAgentPortfolioManager.PoolTradedThisBlock.selector) {
+                assertFalse(c.predicted, "needsRebalance said yes, the rebalance reverted");
+            }
             if (selector == IAgentPortfolioManager.WithinDriftBand.selector) {
                 assertLe(c.driftBefore, limits.driftBandBps);
             } else {
-                assertTrue(
-                    selector == IAgentPortfolioManager.TradeLossTooHigh.selector
-                        || selector == IAgentPortfolioManager.LossBudgetExceeded.selector
-                        || selector == IAgentPortfolioManager.ZeroAmount.selector,
-                    "refused for a reason other than the band, the loss limits or a dust chunk"
-                );
+                if (selector == IAgentPortfolioManager.PoolTradedThisBlock.selector) {
+                    (uint256 poolId,) = abi.decode(_args(reason), (uint256, uint256));
+                    assertEq(poolId, movedPool, "refused only for the pool moved in this block");
+                } else {
+                    assertTrue(
+                        selector == IAgentPortfolioManager.TradeLossTooHigh.selector
+                            || selector == IAgentPortfolioManager.LossBudgetExceeded.selector
+                            || selector == IAgentPortfolioManager.ZeroAmount.selector,
+                        "refused for a reason other than the band, the loss limits or a dust chunk"
+                    );
+                }
             }
         }
         _assertCustody(_ids(c.id));
@@ -168,9 +183,12 @@ contract AgentPortfolioManagerFuzzTest is PortfolioTestBase {
         assertLe(valueIn, c.totalBefore * c.chunkBps / BPS + 1);
         assertLe(valueIn, uint256(sellerDistance) / BPS + 1);
         assertLe(valueIn, uint256(-buyerDistance) / BPS + 1);
-        // the output is at most maxLossBps short of the oracle's
+        // the output is at most maxLossBps short of the oracle's, and of the output at the spot prices before the
+        // block (the pools it traded had not traded in the block; their reserves then were c.spots')
         uint256 oracleOut = Math.mulDiv(valueIn, Q112, _priceOf(tokens[buyer]));
         assertGe(amountOut * BPS, oracleOut * (BPS - c.maxLossBps), "lost more than the limit");
+        uint256 spotOut = Math.mulDiv(Math.mulDiv(amountIn, c.spots[seller], Q112), Q112, c.spots[buyer]);
+        assertGe(amountOut * BPS, spotOut * (BPS - c.maxLossBps), "lost more than the limit against spot");
     }
 
     function _distance(RebalanceCase memory c, uint256 i) internal pure returns (int256) {
@@ -193,16 +211,31 @@ contract AgentPortfolioManagerFuzzTest is PortfolioTestBase {
         MockERC20 tokenOut = tokens[(inSeed % 3 + 1 + outSeed % 2) % 3];
         amount = bound(amount, 1e15, _holding(id, tokenIn));
         spotMove = bound(spotMove, 0, 300_000e18);
-        _moveSpot(spotMove);
+        uint256 movedPool = _moveSpot(spotMove);
+        // a move in the block before: the trade's reference includes the moved spot price
+        if (spotMove % 3 != 0) {
+            _nextBlock(12);
+            movedPool = type(uint256).max;
+        }
         Expected memory e = _expected(id, tokenIn, tokenOut, amount, maxLoss);
+        uint256[] memory route = _route(tokenIn, tokenOut);
 
         vm.prank(alice);
-        try pm.executeTrade(id, _route(tokenIn, tokenOut), address(tokenIn), amount) returns (uint256 out) {
+        try pm.executeTrade(id, route, address(tokenIn), amount) returns (uint256 out) {
             assertEq(out, e.amountOut);
             assertLe(e.lossBps, maxLoss);
             assertGe(out, e.minOut);
             assertEq(pm.lossUsedNow(id), e.lossPpm);
+            assertTrue(
+                route[0] != movedPool && route[route.length - 1] != movedPool, "not after a move in-block"
+            );
         } catch (bytes memory reason) {
+            if (bytes4(reason) == IAgentPortfolioManager.PoolTradedThisBlock.selector) {
+                assertTrue(
+                    route[0] == movedPool || route[route.length - 1] == movedPool, "refused for its pool"
+                );
+                return;
+            }
             assertEq(
                 reason,
                 abi.encodeWithSelector(IAgentPortfolioManager.TradeLossTooHigh.selector, e.lossBps, maxLoss)
@@ -318,10 +351,20 @@ contract AgentPortfolioManagerFuzzTest is PortfolioTestBase {
     // ─── Helpers ──────────────────────────────────────────────────────────────────────────────
 
     /// @dev A spot move in this block, unseen by the oracle: `seed` base or asset units into one of the pools.
-    function _moveSpot(uint256 seed) internal {
-        if (seed < 1e15) return;
+    /// @dev Moves a pool's spot price (none for a seed under 1e15); returns the pool moved (max: none).
+    function _moveSpot(uint256 seed) internal returns (uint256 poolId) {
+        if (seed < 1e15) return type(uint256).max;
         MockERC20 asset = seed % 2 == 0 ? gpu : llm;
-        _swap(carol, _poolOf(asset), seed % 4 < 2 ? asset : base, seed);
+        poolId = _poolOf(asset);
+        _swap(carol, poolId, seed % 4 < 2 ? asset : base, seed);
+    }
+
+    /// @dev An error's arguments, its selector cut off.
+    function _args(bytes memory reason) internal pure returns (bytes memory args) {
+        args = new bytes(reason.length - 4);
+        for (uint256 i; i < args.length; ++i) {
+            args[i] = reason[i + 4];
+        }
     }
 
     /// @dev Deposits unless `amount` is dust (under 1e12 raw units), which the fuzz treats as nothing held.

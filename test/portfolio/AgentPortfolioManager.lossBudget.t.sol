@@ -86,21 +86,29 @@ contract AgentPortfolioManagerLossBudgetTest is PortfolioTestBase {
         assertLe(pm.lossUsedNow(id), 500);
     }
 
-    function test_lossBudget_aFullBucketStillAcceptsATradeThatLosesNothing() public {
+    /// @notice A trade that beats the oracle (buying gpu under its time-weighted price) still pays its fee and
+    /// price impact against the spot price it could be bought at: the budget is charged that (item 5b; the TWAP
+    /// alone charged nothing, so a full bucket let such trades through for free).
+    function test_lossBudget_aTradeThatBeatsOnlyTheOracleIsChargedAgainstSpot() public {
         IAgentPortfolioManager.RiskLimits memory limits = _limits();
         limits.lossBudgetPpm = 400;
         vm.prank(alice);
         pm.setRiskLimits(id, limits);
-        // 10 k loses ~400 ppm: trade 9 k to stay inside, then fill the rest with a small trade
+        // 10 k loses ~400 ppm: trade 9 k to stay inside
         vm.prank(alice);
         pm.executeTrade(id, _path(gpuPool), address(base), 9_000e18);
         uint256 used = pm.lossUsedNow(id);
         assertLe(used, 400);
-        // gpu's spot falls under its time-weighted price: buying it now beats the oracle
+        // gpu's spot falls under its time-weighted price: buying it now beats the oracle, not the spot price
         _swap(carol, gpuPool, gpu, 100_000e18);
+        _nextBlock(12);
+        Expected memory e = _expected(id, base, gpu, 1_000e18, 50);
+        assertGt(e.lossPpm, 0);
+        // ~32 ppm (0.3 % fee and the impact on 1 k), where the TWAP alone charged 0
+        assertGt(e.lossPpm, 25);
         vm.prank(alice);
         pm.executeTrade(id, _path(gpuPool), address(base), 1_000e18);
-        assertEq(pm.lossUsedNow(id), used);
+        assertEq(pm.lossUsedNow(id), used + e.lossPpm);
     }
 
     function test_setRiskLimits_settlesTheBucketAtTheOldRate() public {

@@ -23,7 +23,7 @@ abstract contract PortfolioTestBase is AMMTestBase {
     struct Expected {
         uint256 valueIn;
         uint256 amountOut;
-        uint256 oracleOut;
+        uint256 oracleOut; // the reference output: the better of the oracle's and the pre-block spot's
         uint256 minOut;
         uint256 lossPpm;
         uint256 lossBps;
@@ -220,8 +220,18 @@ abstract contract PortfolioTestBase is AMMTestBase {
         return _path(_poolOf(tokenIn), _poolOf(tokenOut));
     }
 
-    /// @dev The trade `amountIn` of `tokenIn` for `tokenOut` should make now: the AMM's output, the oracle's, the
-    /// minimum at `maxLossBps`, and the loss in ppm of portfolio `id`'s value and in bps of the trade.
+    /// @dev A token's spot price in base units per unit, UQ112.112, from its pool's reserves now (1 for the base
+    /// token): before the block, when its pool has not traded in this block.
+    function _spotOf(MockERC20 token) internal view returns (uint256) {
+        if (address(token) == address(base)) return Q112;
+        (uint256 reserveToken, uint256 reserveBase) = _poolReserves(_poolOf(token), token);
+        return (reserveBase << 112) / reserveToken;
+    }
+
+    /// @dev The trade `amountIn` of `tokenIn` for `tokenOut` should make now: the AMM's output, the reference output
+    /// (the larger of the outputs at the oracle's prices and at the spot prices before the block — the pools must
+    /// not have traded in this block), the minimum at `maxLossBps` below it, and the loss — the larger against the
+    /// two — in ppm of portfolio `id`'s value, and in bps of the reference.
     function _expected(
         uint256 id,
         MockERC20 tokenIn,
@@ -230,14 +240,23 @@ abstract contract PortfolioTestBase is AMMTestBase {
         uint256 maxLossBps
     ) internal view returns (Expected memory e) {
         e.valueIn = Math.mulDiv(amountIn, _priceOf(tokenIn), Q112);
-        e.oracleOut = Math.mulDiv(e.valueIn, Q112, _priceOf(tokenOut));
+        uint256 spotValueIn = Math.mulDiv(amountIn, _spotOf(tokenIn), Q112);
+        e.oracleOut = Math.max(
+            Math.mulDiv(e.valueIn, Q112, _priceOf(tokenOut)),
+            Math.mulDiv(spotValueIn, Q112, _spotOf(tokenOut))
+        );
         e.minOut = Math.mulDiv(e.oracleOut, BPS - maxLossBps, BPS, Math.Rounding.Ceil);
         uint256[] memory route = _route(tokenIn, tokenOut);
         e.amountOut = amm.calculateOptimalSwap(route, address(tokenIn), amountIn, true)[route.length];
-        uint256 valueOut = Math.mulDiv(e.amountOut, _priceOf(tokenOut), Q112);
         (uint256 total,) = pm.portfolioValue(id);
+        uint256 valueOut = Math.mulDiv(e.amountOut, _priceOf(tokenOut), Q112);
         if (valueOut < e.valueIn) {
             e.lossPpm = Math.mulDiv(e.valueIn - valueOut, PPM, total, Math.Rounding.Ceil);
+        }
+        uint256 spotValueOut = Math.mulDiv(e.amountOut, _spotOf(tokenOut), Q112);
+        if (spotValueOut < spotValueIn) {
+            e.lossPpm =
+                Math.max(e.lossPpm, Math.mulDiv(spotValueIn - spotValueOut, PPM, total, Math.Rounding.Ceil));
         }
         if (e.amountOut < e.oracleOut) {
             e.lossBps = Math.mulDiv(e.oracleOut - e.amountOut, BPS, e.oracleOut, Math.Rounding.Ceil);
