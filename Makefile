@@ -28,11 +28,12 @@ build: install ## Compile contracts, then generate the typed ABI module from the
 	$(FORGE) build
 	npx wagmi generate
 
-test: build ## Every test: forge (unit, fuzz, invariant, gas), TypeScript types, vitest (keepers, indexer, end to end)
+test: build ## Every test: forge (unit, fuzz, invariant, gas), static analysis (lint), TypeScript types, vitest (keepers, indexer, end to end)
 	@mkdir -p .test-logs
 	$(MAKE) --no-print-directory fmt-check typecheck
 	$(FORGE) test 2>&1 | tee .test-logs/forge.log
 	$(FORGE) snapshot --check --tolerance 1 $(SNAPSHOT_SCOPE)
+	npx tsx tools/lint.ts
 	npx vitest run 2>&1 | tee .test-logs/vitest.log
 	@scripts/test-summary.sh .test-logs/forge.log .test-logs/vitest.log
 
