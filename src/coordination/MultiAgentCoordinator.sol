@@ -748,7 +748,13 @@ contract MultiAgentCoordinator is IMultiAgentCoordinator, AccessManaged, Pausabl
         uint256 poolId = c.valuationPool[asset];
         (value,) = oracle.consult(poolId, asset, amount);
         if (pricing == AT_ORACLE) return value;
-        (uint256 reserve0, uint256 reserve1,) = amm.getReserves(poolId);
+        (uint256 reserve0, uint256 reserve1, uint256 updatedAt) = amm.getReserves(poolId);
+        // an entry is never priced on a spot a trade in its own block can have set: whoever sold the spot down to
+        // the lagging oracle could otherwise contribute and buy it back at once, paying only the pool's fees.
+        // Between blocks arbitrage restores the price, and the push's loss stays with whoever pushed.
+        if (pricing == AT_HIGHER && updatedAt == uint32(block.timestamp)) {
+            revert PoolTradedThisBlock(poolId, block.timestamp);
+        }
         // the pool pairs the asset with the base token, and its token0 is the lower address
         if (asset > c.baseToken) (reserve0, reserve1) = (reserve1, reserve0);
         value = ConsortiumMath.bound(value, amount, reserve1, reserve0, pricing == AT_HIGHER);

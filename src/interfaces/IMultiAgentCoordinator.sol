@@ -22,11 +22,13 @@ pragma solidity ^0.8.24;
 /// Entry price: a contribution values every asset at the higher of the oracle's time-weighted price and the AMM's
 /// spot (reserves, no fee). A ragequit pays in kind, and what it pays sells for at most the spot: so a contribution
 /// of any size followed by a ragequit returns at most what was put in, even while the time-weighted price lags a
-/// real move (contributing cannot buy the holdings below either price). Known residual: an attacker who first pushes
-/// the spot down to the oracle's price himself, and buys it back after his exit in the same transaction, pays only
-/// the pool's fees on the volume that moved it; that is less than the lagging price gives away when the consortium
-/// holds more of the asset than about the pool's fee times its reserve (measured: +1,693 base with 30 000 base of an
-/// asset in a 1 M-base pool after a 10 % rise; -2,004 base with 12 000 of gpu in a 10 M-base pool). Profit for the fee:
+/// real move (contributing cannot buy the holdings below either price). Nor can the spot be set for the entry: an
+/// attacker who sold it down to the oracle's price himself and bought it back after contributing, in one
+/// transaction, would pay only the pool's fees, less than the lagging price gives away when the consortium holds more
+/// of the asset than about the pool's fee times its reserve (measured before this rule: +1,590 base with 30 000 base
+/// of an asset in a 1 M-base pool after a 10 % rise). So a contribution reverts `PoolTradedThisBlock` when a held
+/// asset's pool has traded in its block (timestamp); a push one block earlier is arbitraged back, at the pusher's
+/// cost (-3,269 base in the same pool). Profit for the fee:
 /// {distributeProfits} values every asset at the lower of the two, so neither a lagging time-weighted price nor a
 /// momentary spot inflates the profit the leader is paid a fee on.
 /// Share price: OpenZeppelin ERC-4626's decimals offset, 6: `VIRTUAL_SHARES` (10^6) shares and 1 base unit are
@@ -162,6 +164,11 @@ interface IMultiAgentCoordinator {
     /// transfer) until every proposal it voted for is executed, defeated or expired (at the latest `EXECUTION_PERIOD`
     /// after the grace period of the last). `proposalId` is its newest yes vote.
     error SharesLockedByVote(uint256 consortiumId, address account, uint256 proposalId);
+    /// @notice A contribution is priced at the spot of every held asset's pool, and pool `poolId` has had its
+    /// reserves updated in this block (at `timestamp`, the AMM's last-update time): that spot may have been set by a
+    /// trade made just for the entry (sold down to the lagging oracle and bought back after it). Contribute in a
+    /// later block (a later timestamp), after arbitrage has had its turn.
+    error PoolTradedThisBlock(uint256 poolId, uint256 timestamp);
 
     event ConsortiumCreated(
         uint256 indexed consortiumId,
@@ -255,8 +262,9 @@ interface IMultiAgentCoordinator {
     /// @notice A listed member adds `amount` of the base token for shares at the net asset value (rounded down),
     /// every asset valued at the higher of the oracle's time-weighted price and the AMM's spot.
     /// @dev `Contributed.navBefore` is that value. The amount received is checked by balance (a fee-on-transfer token reverts `TransferAmountMismatch`);
-    /// a contribution worth less than a share reverts `ZeroShares`. Needs the oracle's price of every asset the
-    /// consortium holds. Paused: reverts.
+    /// a contribution worth less than a share reverts `ZeroShares`; one in a block (timestamp) in which the pool
+    /// of a held asset has had its reserves updated reverts `PoolTradedThisBlock`. Needs the oracle's price of
+    /// every asset the consortium holds. Paused: reverts.
     /// @return shares Shares minted to the caller, checkpointed at this block (they vote from the next one).
     function contribute(uint256 consortiumId, uint256 amount) external returns (uint256 shares);
 

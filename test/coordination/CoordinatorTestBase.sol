@@ -130,6 +130,13 @@ abstract contract CoordinatorTestBase is AMMTestBase {
         vm.roll(block.number + 1);
     }
 
+    /// @dev The next block, a second later: a contribution refuses a spot set in its own block (its timestamp),
+    /// `PoolTradedThisBlock`, so one that follows a trade of a held asset's pool goes here first.
+    function _nextSecond() internal {
+        vm.roll(block.number + 1);
+        vm.warp(block.timestamp + 1);
+    }
+
     function _governance() internal pure returns (IMultiAgentCoordinator.Governance memory) {
         return IMultiAgentCoordinator.Governance({
             votingPeriod: VOTING_PERIOD,

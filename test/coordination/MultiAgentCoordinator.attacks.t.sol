@@ -62,6 +62,8 @@ contract MultiAgentCoordinatorAttacksTest is CoordinatorTestBase {
         uint256 nav = _nav(id);
         assertGt(nav, 0.9e18, "the consortium's 1 wei became ~1 token of value");
 
+        // a later block: a contribution refuses a spot set in its own
+        _nextSecond();
         _contribute(bob, id, 1.5e18);
         _assertVictimLossAtMostOneBp(id, 1.5e18);
     }

@@ -30,6 +30,7 @@ contract MultiAgentCoordinatorContributeTest is CoordinatorTestBase {
         _contribute(alice, cid, 1_000e18);
         _leaderTrade(cid, gpuPool, address(base), 150e18);
         _leaderTrade(cid, llmPool, address(base), 150e18);
+        _nextSecond();
         uint256 supply = _totalShares(cid);
         uint256 nav = _nav(cid);
         // the trades' fees and price impact make the net asset value fall a little below 1 000
@@ -52,6 +53,7 @@ contract MultiAgentCoordinatorContributeTest is CoordinatorTestBase {
     function test_contribute_neverDilutesTheOthers() public {
         _contribute(alice, cid, 1_000e18 + 3);
         _leaderTrade(cid, gpuPool, address(base), 199e18);
+        _nextSecond();
         uint256 priceBefore = _pricePerShare();
         _contribute(bob, cid, 77e18 + 11);
         _contribute(carol, cid, 1);

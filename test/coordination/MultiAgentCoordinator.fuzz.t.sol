@@ -19,6 +19,7 @@ contract MultiAgentCoordinatorFuzzTest is CoordinatorTestBase {
         _contribute(alice, cid, _bound(seed, 1, 1e23));
         gpuBuy = _bound(gpuBuy, 0, _holding(cid, address(base)) / 5);
         if (gpuBuy > 1e6) _leaderTrade(cid, gpuPool, address(base), gpuBuy);
+        _nextSecond();
         amount = _bound(amount, 1, 1e24);
         uint256 priceBefore = _price(cid);
 
@@ -26,7 +27,13 @@ contract MultiAgentCoordinatorFuzzTest is CoordinatorTestBase {
         assertGe(_price(cid), priceBefore, "contribution diluted the others");
         uint256 priceMid = _price(cid);
         uint256[] memory out = _ragequit(bob, cid, shares);
-        assertGe(_price(cid), priceMid, "exit diluted the others");
+        // up to one wei of the net asset value: the oracle rounds the value of the gpu left down, and a second after
+        // the leader's trade its price (with that second of the new spot) is no longer a round ratio
+        assertGe(
+            _price(cid) + Math.ceilDiv(1e36, _totalShares(cid) + VIRTUAL_SHARES),
+            priceMid,
+            "exit diluted the others"
+        );
         uint256 gpuSold;
         if (out[1] != 0 && amm.getAmountOut(gpuPool, address(gpu), out[1]) != 0) {
             vm.prank(bob);

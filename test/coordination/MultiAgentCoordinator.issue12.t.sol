@@ -36,6 +36,7 @@ contract MultiAgentCoordinatorIssue12Test is CoordinatorTestBase {
     function test_attack_contributeAtLaggingTwapThenRagequitDoesNotProfit() public {
         uint256 id = _consortiumWithMallory();
         _riseSpot(gpuPool, 1_000);
+        _nextSecond();
 
         int256 pnl = _roundTrip(id, 1_000_000e18);
         console.log("mallory's round trip, base (signed, 1e18):");
@@ -72,6 +73,7 @@ contract MultiAgentCoordinatorIssue12Test is CoordinatorTestBase {
         // a move of up to 15 % of the price (the band is 20 % between period averages)
         moveBps = _bound(moveBps, 0, 1_500);
         _movePrice(assetPool, address(asset), moveBps, up);
+        _nextSecond();
         _advance(_bound(elapsed, 0, WINDOW - PERIOD));
 
         size = _bound(size, 1e6, 1e25);
@@ -88,40 +90,88 @@ contract MultiAgentCoordinatorIssue12Test is CoordinatorTestBase {
         assertLe(base.balanceOf(mallory), before, "the round trip profited");
     }
 
-    /// @dev The residual variant: mallory first pushes gpu's spot back down to the oracle's price with gpu she holds
-    /// (so that the entry prices gpu at the lagging oracle again), contributes, ragequits, and buys back the gpu she
-    /// sold. Guard: none in the contract; moving a pool costs its fees both ways on the volume that moves it, and
-    /// here (the consortium's gpu a small part of a deep pool) that exceeds what the entry gives away. Logged: the
-    /// result (-2,004 base here). A known residual: in a pool not deep against the consortium's holding (the pool's
-    /// fee times its reserve below the holding) this variant profits: +1,693 base was measured with 30 000 base of
-    /// an asset in a 1 M-base pool after a 10 % rise (see the interface's notes).
-    function test_attack_pushSpotDownThenRoundTripDoesNotProfitInADeepPool() public {
+    /// @dev The residual variant in the deep test pools: mallory first pushes gpu's spot back down to the oracle's
+    /// price with gpu she holds (so that the entry would price gpu at the lagging oracle again), then contributes in
+    /// the same block to buy back what she sold after it. Before the guard this lost here (-2,004 base: the pools'
+    /// fees on the push exceed what the entry gives away in a pool this deep) but profited in a thin one (see
+    /// below). Guard: the contribution reverts `PoolTradedThisBlock` (gpu's pool traded at this timestamp).
+    function test_attack_pushSpotDownThenContributeInTheSameBlockReverts() public {
         uint256 id = _consortiumWithMallory();
         _riseSpot(gpuPool, 1_000);
-        uint256 baseBefore = base.balanceOf(mallory);
-        uint256 gpuBefore = gpu.balanceOf(mallory);
+        _nextSecond();
 
         vm.startPrank(mallory);
         // sell gpu until the spot is back at the oracle's price
-        uint256 gpuSold;
         (uint256 twapOut,) = oracle.consult(gpuPool, address(gpu), 1e18);
         while (amm.getAmountOut(gpuPool, address(gpu), 1e18) > twapOut) {
             amm.swapExactInputSingle(gpuPool, address(gpu), 10_000e18, 0, mallory, block.timestamp);
-            gpuSold += 10_000e18;
         }
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IMultiAgentCoordinator.PoolTradedThisBlock.selector, gpuPool, block.timestamp
+            )
+        );
+        coordinator.contribute(id, 1_000_000e18);
+        vm.stopPrank();
+    }
+
+    /// @dev The residual in a pool not deep against the holding: a 60 000-base consortium holding 30 000 base of an
+    /// asset in a 1 M-base pool, whose spot an outsider has raised 10 % (the oracle lags). In one block mallory sells
+    /// the asset until the spot is back at the oracle's price (the entry then prices it at the lagging oracle),
+    /// contributes a borrowed million and buys back what she sold; in a later block she ragequits and sells what she
+    /// took out. Measured on the code before the guard (entry at the higher of oracle and spot, nothing else):
+    /// mallory +1,590.3 base (selling in 500-token steps; an earlier, finer measure was +1,693.2). Guard: a
+    /// contribution reverts `PoolTradedThisBlock` when a held asset's pool has had its reserves updated in the block
+    /// (at its timestamp), so the push and the entry cannot share one.
+    function test_attack_pushSpotDownContributeBuyBackInOneBlockReverts() public {
+        (uint256 id, uint256 pool, MockERC20 asset) = _thinHolding();
+        _movePrice(pool, address(asset), 1_000, true);
+        _nextSecond();
+
+        vm.startPrank(mallory);
+        _pushDownToOracle(pool, asset);
+        vm.expectRevert(
+            abi.encodeWithSelector(IMultiAgentCoordinator.PoolTradedThisBlock.selector, pool, block.timestamp)
+        );
+        coordinator.contribute(id, 1_000_000e18);
+        vm.stopPrank();
+    }
+
+    /// @dev The same push with the entry a block later: an arbitrageur has bought back at the end of block N what
+    /// mallory sold (the spot is back up), so her contribution in block N+1 is priced at the spot, and the push's
+    /// cost (her sale at falling prices, her buy-back at the restored one, the fees both ways) is hers. She
+    /// ragequits in a later block and sells what she took out; her asset holding is the same as at the start.
+    /// Measured: mallory -3,268.6 base.
+    function test_attack_pushSpotDownThenContributeNextBlockLoses() public {
+        (uint256 id, uint256 pool, MockERC20 asset) = _thinHolding();
+        _movePrice(pool, address(asset), 1_000, true);
+        _nextSecond();
+        uint256 baseBefore = base.balanceOf(mallory);
+        uint256 assetBefore = asset.balanceOf(mallory);
+
+        vm.startPrank(mallory);
+        uint256 sold = _pushDownToOracle(pool, asset);
+        vm.stopPrank();
+        // the arbitrageur's back-run, in the same block
+        vm.prank(lp);
+        amm.swapExactOutputSingle(pool, address(base), sold, type(uint256).max, lp, block.timestamp);
+        _nextSecond();
+
+        vm.startPrank(mallory);
         uint256 shares = coordinator.contribute(id, 1_000_000e18);
-        coordinator.ragequit(id, shares);
-        // buy back exactly what she sold, then sell whatever gpu is left over
-        uint256 baseIn = amm.getAmountIn(gpuPool, address(base), gpuSold);
-        amm.swapExactOutputSingle(gpuPool, address(base), gpuSold, baseIn, mallory, block.timestamp);
-        _sellAll(gpuPool, address(gpu), gpu.balanceOf(mallory) - gpuBefore);
-        _sellAll(llmPool, address(llm), llm.balanceOf(mallory) - 1e30);
+        amm.swapExactOutputSingle(pool, address(base), sold, type(uint256).max, mallory, block.timestamp);
+        vm.stopPrank();
+        _advance(PERIOD);
+        vm.startPrank(mallory);
+        uint256[] memory out = coordinator.ragequit(id, shares);
+        _sellAll(pool, address(asset), out[1]);
         vm.stopPrank();
 
+        assertEq(asset.balanceOf(mallory), assetBefore, "mallory's asset holding changed");
         int256 pnl = int256(base.balanceOf(mallory)) - int256(baseBefore);
-        console.log("push-down round trip, base (signed, 1e18):");
+        console.log("push in block N, entry in N+1, base (signed, 1e18):");
         console.logInt(pnl);
-        assertLe(pnl, 0, "the push-down round trip profited");
+        assertLt(pnl, 0, "the push-then-next-block round trip profited");
     }
 
     // ─── item 3: vote yes, then leave ─────────────────────────────────────────────────────────────────────────
@@ -340,6 +390,44 @@ contract MultiAgentCoordinatorIssue12Test is CoordinatorTestBase {
     function _sellAll(uint256 poolId, address token, uint256 amount) internal {
         if (amount == 0 || amm.getAmountOut(poolId, token, amount) == 0) return;
         amm.swapExactInputSingle(poolId, token, amount, 0, mallory, block.timestamp);
+    }
+
+    /// @dev A consortium of alice, bob, carol and mallory (60 000 base from the first three) whose leader bought
+    /// 30 000 base of an asset in a pool 1 M base deep (2 base a token); the oracle then catches up.
+    function _thinHolding() internal returns (uint256 id, uint256 pool, MockERC20 asset) {
+        asset = new MockERC20("Asset", "ASSET");
+        pool = amm.createPool(address(asset), address(base));
+        _fund(lp, asset);
+        _fund(mallory, asset);
+        (uint256 a0, uint256 a1) =
+            address(asset) < address(base) ? (500_000e18, 1_000_000e18) : (1_000_000e18, 500_000e18);
+        vm.prank(lp);
+        amm.addLiquidity(pool, a0, a1, 0, 0, lp, block.timestamp);
+        recordedPools.push(pool);
+        _advance(WINDOW + PERIOD);
+        IMultiAgentCoordinator.Mandate memory anything = IMultiAgentCoordinator.Mandate({
+            maxTradeBps: 10_000, maxLossPerTradeBps: 9_999, maxLossPerPeriodBps: 10_000, lossPeriod: 1 days
+        });
+        address[] memory members = new address[](4);
+        (members[0], members[1], members[2], members[3]) = (alice, bob, carol, mallory);
+        id = coordinator.createConsortium(
+            members, leader, address(base), _governance(), anything, _pools(pool, gpuPool)
+        );
+        _contribute(alice, id, 10_000e18);
+        _contribute(bob, id, 20_000e18);
+        _contribute(carol, id, 30_000e18);
+        _leaderTrade(id, pool, address(base), 30_000e18);
+        _advance(WINDOW + PERIOD);
+    }
+
+    /// @dev As the current prank, sells `asset` in 500-token steps until its spot is no longer above the oracle's
+    /// price; returns how much was sold.
+    function _pushDownToOracle(uint256 pool, MockERC20 asset) internal returns (uint256 sold) {
+        (uint256 twapOut,) = oracle.consult(pool, address(asset), 1e18);
+        while (amm.getAmountOut(pool, address(asset), 1e18) > twapOut) {
+            amm.swapExactInputSingle(pool, address(asset), 500e18, 0, mallory, block.timestamp);
+            sold += 500e18;
+        }
     }
 
     /// @dev A consortium (alice, 60 000 base; the leader's fee 10 %) whose mandate lets it buy 20 000 base of a

@@ -156,7 +156,12 @@ contract MultiAgentCoordinatorHandler is Test {
             _check(_price(navAfter, _supply(id)) >= priceBefore, "contribute diluted the members");
             ++calls["contribute"];
         } catch (bytes memory reason) {
-            _expect(reason, IMultiAgentCoordinator.ZeroShares.selector, "contribute");
+            // a trade of a held asset's pool earlier at this timestamp (a leader trade, a round trip's undo)
+            if (bytes4(reason) == IMultiAgentCoordinator.PoolTradedThisBlock.selector) {
+                _checkTradedThisBlock(reason);
+            } else {
+                _expect(reason, IMultiAgentCoordinator.ZeroShares.selector, "contribute");
+            }
         }
     }
 
@@ -513,6 +518,9 @@ contract MultiAgentCoordinatorHandler is Test {
         balanceBefore[address(0)] = IERC20(base).balanceOf(lp);
         balanceBefore[address(1)] = IERC20(asset).balanceOf(lp);
         if (moveIn != 0) _move(poolId, moveIn, up);
+        // the next block, a second later: a contribution refuses a spot set at its own timestamp
+        vm.roll(block.number + 1);
+        vm.warp(block.timestamp + 1);
         _roundTrip(id, actors[actorSeed % 3], _bound(amount, 1e12, 2_000_000e18));
         _undoMove(poolId, asset, balanceBefore[address(0)], balanceBefore[address(1)]);
     }
@@ -854,6 +862,23 @@ contract MultiAgentCoordinatorHandler is Test {
     function _one(uint256 poolId) internal pure returns (uint256[] memory p) {
         p = new uint256[](1);
         p[0] = poolId;
+    }
+
+    /// @dev A `PoolTradedThisBlock(poolId, timestamp)` revert is true: it names this timestamp, and the pool's
+    /// reserves were last updated at it.
+    function _checkTradedThisBlock(bytes memory reason) internal {
+        uint256 poolId;
+        uint256 at;
+        assembly ("memory-safe") {
+            poolId := mload(add(reason, 36))
+            at := mload(add(reason, 68))
+        }
+        (,, uint32 updatedAt) = amm.getReserves(poolId);
+        _check(
+            reason.length == 68 && at == block.timestamp && updatedAt == uint32(block.timestamp),
+            "contribute: PoolTradedThisBlock without a trade at this timestamp"
+        );
+        ++calls["contributeAfterTrade"];
     }
 
     function _expect(bytes memory reason, bytes4 a, string memory what) internal {
