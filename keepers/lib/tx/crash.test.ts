@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url";
 import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aiServiceAmmAbi } from "../../../generated/abis.js";
 import { openStore } from "../store/store.js";
 import { anvilKeys, startTestChain, type TestChain } from "../testing/chain.js";
+import { ammFeeOf } from "../testing/tx.js";
 
 // A real keeper process (the fixture), really SIGKILLed at the worst moments, then started again.
 const chainId = 31341;
@@ -126,15 +126,7 @@ async function kill9(run: Run): Promise<void> {
 const outcomeOf = async (run: Run) =>
   JSON.parse((await run.waitFor("OUTCOME ")).slice(8)) as Record<string, unknown>;
 const nonceOf = () => chain.client.getTransactionCount({ address: keeper });
-const feeOf = async (poolId: bigint) =>
-  (
-    await chain.client.readContract({
-      address: amm,
-      abi: aiServiceAmmAbi,
-      functionName: "getPool",
-      args: [poolId],
-    })
-  ).fee;
+const feeOf = (poolId: bigint) => ammFeeOf(chain, amm, poolId);
 
 beforeAll(async () => {
   chain = await startTestChain(chainId, { FEE_KEEPER: keeper, MIN_FEE_INTERVAL: "0" });

@@ -18,12 +18,12 @@ import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { aiServiceAmmAbi } from "../../../generated/abis.js";
 import { startAnvil } from "../../../scripts/lib/anvil.js";
-import { createChainClients, type ChainClients } from "../clients.js";
-import { Secret } from "../config.js";
+import { type ChainClients } from "../clients.js";
 import { createLogger } from "../log.js";
 import { openStore, type Store } from "../store/store.js";
 import { anvilKeys, startTestChain, type TestChain } from "../testing/chain.js";
-import { TxManager, type TxHooks, type TxPolicy } from "./sender.js";
+import { TxManager } from "./sender.js";
+import { ammFeeOf, setFeeRequest, testTxManager, type TestTxManagerOptions } from "../testing/tx.js";
 
 // How the transaction layer recovers when things go wrong: a transaction that reverts on chain, a node that
 // refuses a transaction for good, a nonce taken by someone else, a node that says "nonce too low" while the
@@ -42,51 +42,13 @@ const dir = mkdtempSync(path.join(tmpdir(), "keeper-recovery-"));
 const logLines: string[] = [];
 const log = createLogger({ keeper: "test", level: "debug", write: (l) => logLines.push(l) });
 
-const policy: TxPolicy = {
-  stuckBlocks: 1_000,
-  stuckSeconds: 600,
-  feeBumpPercent: 12.5,
-  maxFeePerGas: parseGwei("1000"),
-  maxAttempts: 5,
-  waitSeconds: 20,
-  pollMs: 100,
-  gasMultiplier: 1.2,
-};
-
-function manager(
-  store: Store,
-  options: { dryRun?: boolean; hooks?: TxHooks; policy?: Partial<TxPolicy>; clients?: ChainClients } = {},
-) {
-  const clients =
-    options.clients ??
-    createChainClients({
-      chainId,
-      rpcUrls: [chain.anvil.rpcUrl],
-      privateKey: new Secret(keeperKey),
-      pollingIntervalMs: 100,
-    });
-  return new TxManager(clients, store, log, { ...policy, ...options.policy }, options);
-}
-
-const setFee = (intentId: string, poolId: bigint, fee: number) => ({
-  intentId,
-  address: amm,
-  abi: aiServiceAmmAbi,
-  functionName: "setFee",
-  args: [poolId, fee],
-});
+const manager = (store: Store, options: TestTxManagerOptions = {}) =>
+  testTxManager(chain, keeperKey, store, log, options).tx;
+const setFee = (intentId: string, poolId: bigint, fee: number) => setFeeRequest(amm, intentId, poolId, fee);
 const setFeeData = (poolId: bigint, fee: number) =>
   encodeFunctionData({ abi: aiServiceAmmAbi, functionName: "setFee", args: [poolId, fee] });
 
-const feeOf = async (poolId: bigint) =>
-  (
-    await chain.client.readContract({
-      address: amm,
-      abi: aiServiceAmmAbi,
-      functionName: "getPool",
-      args: [poolId],
-    })
-  ).fee;
+const feeOf = (poolId: bigint) => ammFeeOf(chain, amm, poolId);
 const nonceOf = () => chain.client.getTransactionCount({ address: keeper });
 const pendingNonceOf = () => chain.client.getTransactionCount({ address: keeper, blockTag: "pending" });
 const setBalance = (wei: bigint) => chain.rpc("anvil_setBalance", [keeper, toHex(wei)]);

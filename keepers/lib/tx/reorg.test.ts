@@ -1,17 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createWalletClient, http, parseGwei, toHex, type Address } from "viem";
+import { createWalletClient, http, parseGwei, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aiServiceAmmAbi } from "../../../generated/abis.js";
-import { createChainClients } from "../clients.js";
-import { Secret } from "../config.js";
 import { createLogger } from "../log.js";
-import { createMetrics } from "../metrics.js";
 import { openStore, type Store } from "../store/store.js";
 import { anvilKeys, startTestChain, type TestChain } from "../testing/chain.js";
-import { TxManager, type TxPolicy } from "./sender.js";
+import { ammFeeOf, setFeeRequest, testTxManager, type TestTxManagerOptions } from "../testing/tx.js";
 
 // Reorgs, made by anvil itself (`anvil_reorg`: the last `depth` blocks replaced by new ones holding the given
 // transactions): a mined intent whose block is replaced is not done any more. Real anvil, real deployment, real
@@ -27,44 +23,10 @@ const dir = mkdtempSync(path.join(tmpdir(), "keeper-reorg-"));
 const logLines: string[] = [];
 const log = createLogger({ keeper: "test", level: "debug", write: (l) => logLines.push(l) });
 
-const policy: TxPolicy = {
-  stuckBlocks: 1_000,
-  stuckSeconds: 600,
-  feeBumpPercent: 12.5,
-  maxFeePerGas: parseGwei("1000"),
-  maxAttempts: 5,
-  waitSeconds: 20,
-  pollMs: 100,
-  gasMultiplier: 1.2,
-};
-
-function manager(store: Store, options: { dryRun?: boolean } = {}) {
-  const clients = createChainClients({
-    chainId,
-    rpcUrls: [chain.anvil.rpcUrl],
-    privateKey: new Secret(keeperKey),
-    pollingIntervalMs: 100,
-  });
-  const metrics = createMetrics("test", { defaultMetrics: false });
-  return { tx: new TxManager(clients, store, log, policy, { ...options, metrics }), metrics };
-}
-
-const setFee = (intentId: string, poolId: bigint, fee: number) => ({
-  intentId,
-  address: amm,
-  abi: aiServiceAmmAbi,
-  functionName: "setFee",
-  args: [poolId, fee],
-});
-const feeOf = async (poolId: bigint) =>
-  (
-    await chain.client.readContract({
-      address: amm,
-      abi: aiServiceAmmAbi,
-      functionName: "getPool",
-      args: [poolId],
-    })
-  ).fee;
+const manager = (store: Store, options: TestTxManagerOptions = {}) =>
+  testTxManager(chain, keeperKey, store, log, options);
+const setFee = (intentId: string, poolId: bigint, fee: number) => setFeeRequest(amm, intentId, poolId, fee);
+const feeOf = (poolId: bigint) => ammFeeOf(chain, amm, poolId);
 const nonceOf = () => chain.client.getTransactionCount({ address: keeper });
 const head = async () => (await chain.client.getBlock({ blockTag: "latest" })).number;
 /** Replaces the blocks from `fromBlock` to the head with as many new ones (holding `txs`: [raw tx, block index]). */

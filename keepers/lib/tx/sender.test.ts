@@ -5,14 +5,12 @@ import { parseGwei, type Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aiServiceAmmAbi } from "../../../generated/abis.js";
-import { createChainClients } from "../clients.js";
-import { Secret } from "../config.js";
 import { createLogger } from "../log.js";
-import { createMetrics } from "../metrics.js";
 import { openStore, type Store } from "../store/store.js";
 import { anvilKeys, startTestChain, type TestChain } from "../testing/chain.js";
 import { LogWatcher, type WatchedLog } from "../watch.js";
-import { TxManager, type TxHooks, type TxPolicy } from "./sender.js";
+import { TxManager } from "./sender.js";
+import { ammFeeOf, setFeeRequest, testTxManager, type TestTxManagerOptions } from "../testing/tx.js";
 
 // Real anvil, real deploy script, real SQLite file: the transaction layer end to end.
 const chainId = 31340;
@@ -26,49 +24,14 @@ const dir = mkdtempSync(path.join(tmpdir(), "keeper-tx-"));
 const logLines: string[] = [];
 const log = createLogger({ keeper: "test", level: "debug", write: (l) => logLines.push(l) });
 
-const policy: TxPolicy = {
-  stuckBlocks: 2,
-  stuckSeconds: 600,
-  feeBumpPercent: 12.5,
-  maxFeePerGas: parseGwei("1000"),
-  maxAttempts: 5,
-  waitSeconds: 60,
-  pollMs: 100,
-  gasMultiplier: 1.2,
-};
-
-function manager(
-  store: Store,
-  options: { dryRun?: boolean; hooks?: TxHooks; policy?: Partial<TxPolicy> } = {},
-) {
-  const clients = createChainClients({
-    chainId,
-    rpcUrls: [chain.anvil.rpcUrl],
-    privateKey: new Secret(keeperKey),
-    pollingIntervalMs: 100,
+// Stuck after two blocks here, unless a test says otherwise.
+const manager = (store: Store, options: TestTxManagerOptions = {}) =>
+  testTxManager(chain, keeperKey, store, log, {
+    ...options,
+    policy: { stuckBlocks: 2, waitSeconds: 60, ...options.policy },
   });
-  const metrics = createMetrics("test", { defaultMetrics: false });
-  const tx = new TxManager(clients, store, log, { ...policy, ...options.policy }, { ...options, metrics });
-  return { tx, metrics };
-}
-
-const setFee = (intentId: string, poolId: bigint, fee: number) => ({
-  intentId,
-  address: amm,
-  abi: aiServiceAmmAbi,
-  functionName: "setFee",
-  args: [poolId, fee],
-});
-
-const feeOf = async (poolId: bigint) =>
-  (
-    await chain.client.readContract({
-      address: amm,
-      abi: aiServiceAmmAbi,
-      functionName: "getPool",
-      args: [poolId],
-    })
-  ).fee;
+const setFee = (intentId: string, poolId: bigint, fee: number) => setFeeRequest(amm, intentId, poolId, fee);
+const feeOf = (poolId: bigint) => ammFeeOf(chain, amm, poolId);
 const nonceOf = () => chain.client.getTransactionCount({ address: keeper });
 
 beforeAll(async () => {
